@@ -1,0 +1,1 @@
+# libgaia/kv: see the module header.

@@ -1,0 +1,1 @@
+# libgaia/raft: see the module header.

@@ -1,0 +1,1 @@
+# libgaia/snap: see the module header.

@@ -1,0 +1,1 @@
+# libgaia/wal: see the module header.

@@ -1,0 +1,6 @@
+# cmocka unit tests, one fragment per module so each module's tests travel with it.
+include tests/unit/util.mk
+include tests/unit/raft.mk
+include tests/unit/wal.mk
+include tests/unit/snap.mk
+include tests/unit/kv.mk
