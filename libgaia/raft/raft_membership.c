@@ -1,0 +1,62 @@
+/* Single-server membership changes, one uncommitted at a time. */
+#include "raft/raft_impl.h"
+
+int raft_change_membership(struct raft *r, int op, raft_id id,
+			   const void *ctx, size_t ctx_len, uint64_t *index)
+{
+	struct raft_conf_change cc;
+	struct raft_buf *buf;
+	int rv;
+
+	if (r->role != RAFT_LEADER)
+		return errmsg_set(r->errmsg, GAIA_ENOTLEADER, "not the leader");
+	if (r->transferee != 0)
+		return errmsg_set(r->errmsg, GAIA_EBUSY,
+				  "a leadership transfer is in progress");
+	/* A leader changes the configuration only after committing an entry
+	 * of its term, and only one change is in flight at a time. */
+	if (log_term(&r->log, r->commit) != r->term)
+		return errmsg_set(r->errmsg, GAIA_EBUSY,
+				  "the new leader has not committed its first entry yet");
+	if (r->conf_index > r->commit)
+		return errmsg_set(r->errmsg, GAIA_EBUSY,
+				  "another membership change is not committed yet");
+	if (ctx_len > UINT32_MAX / 2)
+		return errmsg_set(r->errmsg, GAIA_ETOOBIG, "context too large");
+	memset(&cc, 0, sizeof cc);
+	cc.conf = r->conf;
+	rv = raft_conf_apply(&cc.conf, op, id);
+	switch (rv) {
+	case GAIA_OK:
+		break;
+	case GAIA_EEXIST:
+		return errmsg_set(r->errmsg, rv, "node %llu is already %s",
+				  (unsigned long long)id,
+				  op == RAFT_CONF_PROMOTE ? "a voter" : "a member");
+	case GAIA_ENOTFOUND:
+		return errmsg_set(r->errmsg, rv, "node %llu is not a member",
+				  (unsigned long long)id);
+	case GAIA_EREMOVED:
+		return errmsg_set(r->errmsg, rv,
+				  "node %llu was removed; its id cannot be reused",
+				  (unsigned long long)id);
+	case GAIA_ETOOBIG:
+		return errmsg_set(r->errmsg, rv, "configuration is full (%d servers)",
+				  RAFT_MAX_SERVERS);
+	default:
+		return errmsg_set(r->errmsg, rv, "invalid membership change");
+	}
+	if (raft_conf_voters(&cc.conf) == 0)
+		return errmsg_set(r->errmsg, GAIA_EINVAL,
+				  "the change would leave no voter");
+	cc.op = (uint8_t)op;
+	cc.id = id;
+	cc.ctx = ctx;
+	cc.ctx_len = (uint32_t)ctx_len;
+	buf = raft_conf_encode(&cc);
+	if (buf == NULL)
+		return errmsg_set(r->errmsg, GAIA_ENOMEM, "out of memory");
+	rv = raft_append_local(r, RAFT_ENTRY_CONF, buf, index);
+	raft_buf_unref(buf);
+	return rv;
+}
