@@ -13,7 +13,7 @@ struct raft_buf *raft_buf_new(const void *data, size_t len)
 		return NULL;
 	b->refs = 1;
 	b->len = (uint32_t)len;
-	if (len > 0)
+	if (len > 0 && data != NULL)
 		memcpy(b->data, data, len);
 	return b;
 }

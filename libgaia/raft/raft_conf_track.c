@@ -2,10 +2,12 @@
  * when appended, not when committed), or the snapshot's. */
 #include "raft/raft_impl.h"
 
-static void conf_set(struct raft *r, const struct raft_conf *c, uint64_t index)
+static void conf_set(struct raft *r, const struct raft_conf *c, uint64_t index,
+		     raft_id removes)
 {
 	r->conf = *c;
 	r->conf_index = index;
+	r->conf_removes = removes;
 	if (r->role == RAFT_LEADER)
 		progress_sync_conf(r);
 }
@@ -17,7 +19,14 @@ void raft_conf_on_append(struct raft *r, const struct raft_entry *e)
 		return;
 	if (raft_conf_decode(e->buf->data, e->buf->len, &cc) != GAIA_OK)
 		return; /* written by us: cannot happen; ignore rather than die */
-	conf_set(r, &cc.conf, e->index);
+	conf_set(r, &cc.conf, e->index, cc.op == RAFT_CONF_REMOVE ? cc.id : 0);
+}
+
+bool raft_removed_for_good(const struct raft *r, raft_id id)
+{
+	if (!raft_conf_is_removed(&r->conf, id))
+		return false;
+	return !(r->conf_index > r->commit && id == r->conf_removes);
 }
 
 void raft_conf_recompute(struct raft *r)
@@ -28,9 +37,10 @@ void raft_conf_recompute(struct raft *r)
 		if (e->type == RAFT_ENTRY_CONF && e->buf != NULL &&
 		    raft_conf_decode(e->buf->data, e->buf->len, &cc) == GAIA_OK) {
 			if (r->conf_index != i)
-				conf_set(r, &cc.conf, i);
+				conf_set(r, &cc.conf, i,
+					 cc.op == RAFT_CONF_REMOVE ? cc.id : 0);
 			return;
 		}
 	}
-	conf_set(r, &r->snap.conf, r->snap.index);
+	conf_set(r, &r->snap.conf, r->snap.index, 0);
 }

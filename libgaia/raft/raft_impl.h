@@ -96,6 +96,7 @@ struct raft {
 
 	struct raft_conf conf;
 	uint64_t conf_index;
+	raft_id conf_removes; /* the id the last configuration removed */
 	struct raft_snapshot_meta snap; /* latest snapshot (index 0: none) */
 
 	uint32_t election_elapsed;
@@ -142,6 +143,9 @@ struct raft {
 	uint64_t rd_last_term;
 	uint64_t rd_applied;
 };
+
+/* Bytes an entry header costs in flow control: index, term, type, length. */
+#define RAFT_ENTRY_OVERHEAD 24
 
 #define RAFT_MUT(r, bit) (((r)->o.mutations & (bit)) != 0)
 
@@ -192,6 +196,9 @@ int raft_append_local(struct raft *r, uint8_t type, struct raft_buf *buf,
 /* raft_conf_track.c: the configuration follows the log */
 void raft_conf_on_append(struct raft *r, const struct raft_entry *e);
 void raft_conf_recompute(struct raft *r);
+/* Removed for good: a removal that is not committed may still be undone,
+ * and its target must be heard meanwhile. */
+bool raft_removed_for_good(const struct raft *r, raft_id id);
 
 /* recv_*.c */
 void recv_vote(struct raft *r, const struct raft_message *m);

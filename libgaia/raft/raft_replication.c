@@ -60,7 +60,8 @@ void raft_send_append(struct raft *r, struct raft_progress *p)
 	m.commit = r->commit;
 	while (p->next + n <= last) {
 		const struct raft_entry *e = log_get(&r->log, p->next + n);
-		uint64_t len = e->buf ? e->buf->len : 0;
+		/* an entry costs its payload plus its header on the wire */
+		uint64_t len = (e->buf ? e->buf->len : 0) + RAFT_ENTRY_OVERHEAD;
 		if (n > 0 && bytes + len > r->o.max_msg_bytes)
 			break;
 		bytes += len;

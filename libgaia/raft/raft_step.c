@@ -54,7 +54,7 @@ int raft_step(struct raft *r, const struct raft_message *m)
 	if (m->cluster_id != r->o.cluster_id || m->to != r->o.id || m->from == 0 ||
 	    m->from == r->o.id)
 		return GAIA_OK; /* not for us: dropped */
-	if (raft_conf_is_removed(&r->conf, m->from))
+	if (raft_removed_for_good(r, m->from))
 		return GAIA_OK; /* a removed node is never heard */
 	if (!step_term(r, m))
 		return GAIA_OK;

@@ -88,11 +88,17 @@ void recv_heartbeat_resp(struct raft *r, const struct raft_message *m)
 		   r->ticks - p->snap_sent_at >= r->o.election_ticks) {
 		raft_send_snapshot_chunk(r, p); /* the chunk was lost */
 	} else if (p->state == RAFT_PROGRESS_REPLICATE &&
-		   p->ring_count >= r->o.max_inflight_msgs && p->match < log_last(&r->log)) {
-		/* window full and nothing acknowledged: appends were lost */
-		progress_become_probe(r, p);
-		p->next = p->match + 1;
-		r->need_flush = true;
+		   p->match < log_last(&r->log)) {
+		/* Behind although alive: appends may have been lost. Free
+		 * one slot of a full window and send at next (empty if all
+		 * was sent): if something was lost the follower rejects it,
+		 * naming the gap, and we fall back to probing. */
+		if (progress_paused(r, p) && p->ring_count > 0) {
+			struct raft_inflight *f = &p->ring[p->ring_start];
+			progress_inflight_free_to(r, p, f->index);
+		}
+		if (!progress_paused(r, p))
+			raft_send_append(r, p);
 	}
 	read_release_confirmed(r);
 }

@@ -1,0 +1,486 @@
+/* The simulated world: nodes with their disks, the network as a heap of
+ * timed deliveries, and the processing of Ready batches with a disk that
+ * completes writes later (a crash loses what was not yet synced). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim.h"
+
+uint64_t sim_rand(struct sim *s)
+{
+	uint64_t z = (s->rng += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+uint32_t sim_below(struct sim *s, uint32_t n)
+{
+	return n ? (uint32_t)(sim_rand(s) % n) : 0;
+}
+
+struct sim_node *sim_node_by_id(struct sim *s, raft_id id)
+{
+	if (id == 0 || id > (raft_id)s->n_nodes)
+		return NULL;
+	return &s->nodes[id - 1];
+}
+
+int sim_slot(struct sim *s, raft_id id)
+{
+	(void)s;
+	return (int)id - 1;
+}
+
+/* --- network ------------------------------------------------------------ */
+
+static bool msg_before(const struct sim_msg *a, const struct sim_msg *b)
+{
+	return a->at < b->at || (a->at == b->at && a->seq < b->seq);
+}
+
+static void heap_push(struct sim *s, struct sim_msg *m)
+{
+	size_t i;
+	if (s->heap_n == s->heap_cap) {
+		s->heap_cap = s->heap_cap ? s->heap_cap * 2 : 256;
+		s->heap = realloc(s->heap, s->heap_cap * sizeof *s->heap);
+		if (s->heap == NULL)
+			abort();
+	}
+	i = s->heap_n++;
+	s->heap[i] = *m;
+	while (i > 0 && msg_before(&s->heap[i], &s->heap[(i - 1) / 2])) {
+		struct sim_msg t = s->heap[i];
+		s->heap[i] = s->heap[(i - 1) / 2];
+		s->heap[(i - 1) / 2] = t;
+		i = (i - 1) / 2;
+	}
+}
+
+static void heap_pop(struct sim *s, struct sim_msg *out)
+{
+	size_t i = 0;
+	*out = s->heap[0];
+	s->heap[0] = s->heap[--s->heap_n];
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < s->heap_n && msg_before(&s->heap[l], &s->heap[m]))
+			m = l;
+		if (r < s->heap_n && msg_before(&s->heap[r], &s->heap[m]))
+			m = r;
+		if (m == i)
+			break;
+		struct sim_msg t = s->heap[i];
+		s->heap[i] = s->heap[m];
+		s->heap[m] = t;
+		i = m;
+	}
+}
+
+static void net_send(struct sim *s, const struct raft_message *m)
+{
+	struct sim_msg sm;
+	int copies = 1;
+	if (s->faults_on && sim_below(s, 100) < s->loss_pct) {
+		sim_event(s, EV_DROP, m->type, m->from, m->to, m->term, 0);
+		return;
+	}
+	if (s->faults_on && sim_below(s, 100) < s->dup_pct)
+		copies = 2;
+	for (int i = 0; i < copies; i++) {
+		sm.at = s->now + 1 + sim_below(s, s->max_delay + 1);
+		if (!s->faults_on) {
+			/* a healthy network keeps each link in order, as TCP does */
+			uint64_t *last = &s->link_at[sim_slot(s, m->from)][sim_slot(s, m->to)];
+			if (sm.at < *last)
+				sm.at = *last;
+			*last = sm.at;
+		}
+		sm.seq = s->msg_seq++;
+		if (raft_message_clone(m, &sm.m) != GAIA_OK)
+			abort();
+		heap_push(s, &sm);
+	}
+}
+
+void sim_deliver_due(struct sim *s)
+{
+	while (s->heap_n > 0 && s->heap[0].at <= s->now && !s->failed) {
+		struct sim_msg sm;
+		struct sim_node *to, *from;
+		heap_pop(s, &sm);
+		to = sim_node_by_id(s, sm.m.to);
+		from = sim_node_by_id(s, sm.m.from);
+		if (to == NULL || from == NULL || !to->up ||
+		    s->blocked[sim_slot(s, sm.m.from)][sim_slot(s, sm.m.to)]) {
+			raft_message_release(&sm.m);
+			continue;
+		}
+		s->events++;
+		sim_event(s, EV_DELIVER, sm.m.type | (uint64_t)sm.m.reject << 8,
+			  sm.m.from, sm.m.to, sm.m.term,
+			  sm.m.type == RAFT_MSG_APPEND ? sm.m.prev_index * 1000 + sm.m.n_entries
+						       : sm.m.index);
+		raft_step(to->r, &sm.m);
+		raft_message_release(&sm.m);
+		sim_pump(s, to);
+	}
+}
+
+/* --- the state machine -------------------------------------------------- */
+
+static void kv_apply(struct sim *s, struct sim_node *n, const struct raft_entry *e)
+{
+	sim_on_apply(s, n, e);
+	if (e->type == RAFT_ENTRY_NORMAL && e->buf != NULL && e->buf->len == 9) {
+		int key = e->buf->data[0] % SIM_KEYS;
+		uint64_t id;
+		memcpy(&id, e->buf->data + 1, 8);
+		n->kv.value[key] = id;
+		n->kv.modify[key] = e->index;
+	}
+	n->applied = e->index;
+}
+
+static size_t kv_encode(const struct sim_node *n, uint8_t *out)
+{
+	memcpy(out, &n->applied, 8);
+	memcpy(out + 8, n->kv.value, sizeof n->kv.value);
+	memcpy(out + 8 + sizeof n->kv.value, n->kv.modify, sizeof n->kv.modify);
+	return 8 + sizeof n->kv.value + sizeof n->kv.modify;
+}
+
+static void kv_decode(struct sim_node *n, const uint8_t *in)
+{
+	memcpy(&n->applied, in, 8);
+	memcpy(n->kv.value, in + 8, sizeof n->kv.value);
+	memcpy(n->kv.modify, in + 8 + sizeof n->kv.value, sizeof n->kv.modify);
+}
+
+#define SNAP_BYTES (8 + 2 * 8 * SIM_KEYS)
+
+/* --- disk --------------------------------------------------------------- */
+
+static void disk_truncate(struct sim_disk *d, uint64_t from)
+{
+	while (d->n > 0 && d->log[d->n - 1].index >= from)
+		raft_buf_unref(d->log[--d->n].buf);
+}
+
+static void disk_append(struct sim_disk *d, const struct raft_entry *e)
+{
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 64;
+		d->log = realloc(d->log, d->cap * sizeof *d->log);
+		if (d->log == NULL)
+			abort();
+	}
+	d->log[d->n] = *e;
+	raft_buf_ref(e->buf);
+	d->n++;
+}
+
+static void disk_drop_prefix(struct sim_disk *d, uint64_t upto)
+{
+	size_t k = 0;
+	while (k < d->n && d->log[k].index <= upto)
+		raft_buf_unref(d->log[k++].buf);
+	memmove(d->log, d->log + k, (d->n - k) * sizeof *d->log);
+	d->n -= k;
+}
+
+static void disk_free(struct sim_disk *d)
+{
+	disk_truncate(d, 0);
+	free(d->log);
+	free(d->snap_data);
+	free(d->recv);
+	memset(d, 0, sizeof *d);
+}
+
+static int storage_snapshot_read(void *ud, uint64_t index, uint64_t offset,
+				 void *buf, size_t len, size_t *n)
+{
+	struct sim_node *node = ud;
+	struct sim_disk *d = &node->disk;
+	if (d->snap.index != index || d->snap_data == NULL || offset > d->snap.size)
+		return -1;
+	if (len > d->snap.size - offset)
+		len = (size_t)(d->snap.size - offset);
+	memcpy(buf, d->snap_data + offset, len);
+	*n = len;
+	return 0;
+}
+
+/* --- nodes -------------------------------------------------------------- */
+
+static struct raft *new_core(struct sim *s, struct sim_node *n)
+{
+	struct raft_options o;
+	raft_options_default(&o);
+	o.id = n->id;
+	o.cluster_id = 7;
+	o.election_ticks = 10;
+	o.heartbeat_ticks = 1;
+	o.max_inflight_msgs = 1 + sim_below(s, 8);
+	o.max_inflight_bytes = 64 + sim_below(s, 2048);
+	/* a third of the runs carry one entry per message */
+	o.max_msg_bytes = sim_below(s, 3) == 0 || s->tiny_msgs ? 40 : 40 + sim_below(s, 400);
+	o.snapshot_chunk_bytes = 8 + sim_below(s, 64);
+	o.seed = sim_rand(s);
+	o.storage.ud = n;
+	o.storage.snapshot_read = storage_snapshot_read;
+	o.mutations = s->p.mutations;
+	return raft_new(&o);
+}
+
+void sim_start_node(struct sim *s, struct sim_node *n, bool bootstrap,
+		    const struct raft_conf *conf)
+{
+	n->r = new_core(s, n);
+	if (n->r == NULL)
+		abort();
+	n->up = true;
+	n->exists = true;
+	n->member = true;
+	n->tick_phase = sim_below(s, SIM_TICK);
+	if (bootstrap && raft_bootstrap(n->r, conf) != GAIA_OK)
+		abort();
+	n->seen_role = raft_role(n->r);
+	n->seen_commit = raft_commit_index(n->r);
+	sim_pump(s, n);
+}
+
+static void drop_ready(struct sim_node *n)
+{
+	if (n->rd_pending) {
+		raft_advance(n->r, &n->rd); /* only to release its memory */
+		n->rd_pending = false;
+	}
+}
+
+void sim_crash(struct sim *s, struct sim_node *n)
+{
+	sim_event(s, EV_CRASH, n->id, 0, 0, 0, 0);
+	drop_ready(n);
+	raft_free(n->r);
+	n->r = NULL;
+	n->up = false;
+	free(n->disk.recv);
+	n->disk.recv = NULL;
+	n->disk.recv_len = 0;
+	n->n_reads = 0;
+}
+
+void sim_restart(struct sim *s, struct sim_node *n)
+{
+	struct sim_disk *d = &n->disk;
+	int rv;
+	sim_event(s, EV_RESTART, n->id, 0, 0, 0, 0);
+	n->r = new_core(s, n);
+	if (n->r == NULL)
+		abort();
+	rv = raft_load(n->r, &d->hs, d->snap.index ? &d->snap : NULL, d->log, d->n);
+	if (rv != GAIA_OK) {
+		sim_fail(s, "node %llu cannot restart: %s", (unsigned long long)n->id,
+			 raft_errmsg(n->r));
+		return;
+	}
+	memset(&n->kv, 0, sizeof n->kv);
+	n->applied = 0;
+	if (d->snap.index)
+		kv_decode(n, d->snap_data);
+	n->up = true;
+	n->seen_role = raft_role(n->r);
+	n->seen_commit = raft_commit_index(n->r);
+	sim_pump(s, n);
+}
+
+void sim_take_snapshot(struct sim *s, struct sim_node *n)
+{
+	struct raft_snapshot_meta meta;
+	uint8_t *data;
+	if (!n->up || n->rd_pending || n->applied == 0 ||
+	    n->applied <= n->disk.snap.index)
+		return;
+	if (raft_snapshot_meta_at(n->r, n->applied, &meta) != GAIA_OK)
+		return;
+	data = malloc(SNAP_BYTES);
+	if (data == NULL)
+		abort();
+	meta.size = kv_encode(n, data);
+	free(n->disk.snap_data);
+	n->disk.snap_data = data;
+	n->disk.snap = meta;
+	if (raft_compact(n->r, &meta, s->trailing) != GAIA_OK) {
+		sim_fail(s, "compact failed: %s", raft_errmsg(n->r));
+		return;
+	}
+	disk_drop_prefix(&n->disk, meta.index > s->trailing ? meta.index - s->trailing : 0);
+	sim_event(s, EV_SNAPSHOT, n->id, meta.index, meta.term, 0, 0);
+}
+
+/* Steps 2-6 of the Ready contract, when the disk says the write is done. */
+static void finish_ready(struct sim *s, struct sim_node *n)
+{
+	struct raft_ready *rd = &n->rd;
+	struct sim_disk *d = &n->disk;
+
+	for (size_t i = 0; i < rd->n_snap_chunks; i++) {
+		const struct raft_snap_chunk *c = &rd->snap_chunks[i];
+		size_t end = (size_t)c->offset + (c->data ? c->data->len : 0);
+		if (c->offset == 0) {
+			free(d->recv);
+			d->recv = NULL;
+			d->recv_len = 0;
+		}
+		if (c->offset != d->recv_len) {
+			sim_fail(s, "node %llu: snapshot chunk at %llu, have %zu",
+				 (unsigned long long)n->id,
+				 (unsigned long long)c->offset, d->recv_len);
+			return;
+		}
+		d->recv = realloc(d->recv, end ? end : 1);
+		if (d->recv == NULL)
+			abort();
+		if (c->data)
+			memcpy(d->recv + c->offset, c->data->data, c->data->len);
+		d->recv_len = end;
+	}
+	if (rd->has_install) {
+		if (d->recv_len != rd->install.size || d->recv_len != SNAP_BYTES) {
+			sim_fail(s, "node %llu: installing %zu bytes, snapshot has %llu",
+				 (unsigned long long)n->id, d->recv_len,
+				 (unsigned long long)rd->install.size);
+			return;
+		}
+		free(d->snap_data);
+		d->snap_data = d->recv;
+		d->recv = NULL;
+		d->recv_len = 0;
+		d->snap = rd->install;
+		disk_truncate(d, 0);
+		kv_decode(n, d->snap_data);
+		if (n->applied != rd->install.index) {
+			sim_fail(s, "node %llu: snapshot %llu holds state at %llu",
+				 (unsigned long long)n->id,
+				 (unsigned long long)rd->install.index,
+				 (unsigned long long)n->applied);
+			return;
+		}
+		sim_event(s, EV_INSTALL, n->id, rd->install.index, rd->install.term, 0, 0);
+	}
+	if (rd->has_hard_state)
+		d->hs = rd->hard_state;
+	d->hs.commit = rd->hard_state.commit;
+	if (rd->n_entries > 0) {
+		disk_truncate(d, rd->entries[0].index);
+		if (d->n > 0 && d->log[d->n - 1].index + 1 != rd->entries[0].index) {
+			sim_fail(s, "node %llu: gap in the log before %llu",
+				 (unsigned long long)n->id,
+				 (unsigned long long)rd->entries[0].index);
+			return;
+		}
+		for (size_t i = 0; i < rd->n_entries; i++)
+			disk_append(d, &rd->entries[i]);
+	}
+	for (size_t i = 0; i < rd->n_msgs_after; i++)
+		net_send(s, &rd->msgs_after[i]);
+	for (size_t i = 0; i < rd->n_committed; i++) {
+		if (rd->committed[i].index <= n->applied)
+			continue; /* covered by an installed snapshot */
+		if (rd->committed[i].index != n->applied + 1) {
+			sim_fail(s, "node %llu applies %llu after %llu",
+				 (unsigned long long)n->id,
+				 (unsigned long long)rd->committed[i].index,
+				 (unsigned long long)n->applied);
+			return;
+		}
+		kv_apply(s, n, &rd->committed[i]);
+	}
+	for (size_t i = 0; i < rd->n_reads; i++) {
+		const struct raft_read *rr = &rd->reads[i];
+		for (size_t j = 0; j < n->n_reads; j++)
+			if (n->reads[j].ctx == rr->ctx && n->reads[j].index == 0) {
+				if (rr->status == RAFT_READ_OK)
+					n->reads[j].index = rr->index ? rr->index : 1;
+				else
+					n->reads[j] = n->reads[--n->n_reads];
+				break;
+			}
+	}
+	for (size_t j = 0; j < n->n_reads;) {
+		if (n->reads[j].index != 0 && n->applied >= n->reads[j].index) {
+			sim_on_read(s, n, &n->reads[j]);
+			n->reads[j] = n->reads[--n->n_reads];
+		} else {
+			j++;
+		}
+	}
+	raft_advance(n->r, rd);
+	n->rd_pending = false;
+}
+
+void sim_pump(struct sim *s, struct sim_node *n)
+{
+	while (n->up && !n->rd_pending && !s->failed && raft_has_ready(n->r)) {
+		if (raft_ready(n->r, &n->rd) != GAIA_OK) {
+			sim_fail(s, "ready: %s", raft_errmsg(n->r));
+			return;
+		}
+		n->rd_pending = true;
+		for (size_t i = 0; i < n->rd.n_msgs; i++)
+			net_send(s, &n->rd.msgs[i]);
+		n->rd_done_at = s->now + sim_below(s, s->max_disk + 1);
+		if (n->rd_done_at == s->now)
+			finish_ready(s, n);
+		sim_check_node(s, n);
+	}
+	if (n->up && !s->failed)
+		sim_check_node(s, n);
+}
+
+void sim_complete_disk(struct sim *s)
+{
+	for (int i = 0; i < s->n_nodes && !s->failed; i++) {
+		struct sim_node *n = &s->nodes[i];
+		if (n->up && n->rd_pending && n->rd_done_at <= s->now) {
+			s->events++;
+			finish_ready(s, n);
+			sim_pump(s, n);
+		}
+	}
+}
+
+int sim_init(struct sim *s, const struct sim_params *p)
+{
+	memset(s, 0, sizeof *s);
+	s->p = *p;
+	s->rng = p->seed * 0x2545f4914f6cdd1dull + 1;
+	return 0;
+}
+
+void sim_free(struct sim *s)
+{
+	for (int i = 0; i < s->n_nodes; i++) {
+		struct sim_node *n = &s->nodes[i];
+		if (n->up) {
+			drop_ready(n);
+			raft_free(n->r);
+		}
+		disk_free(&n->disk);
+		free(n->reads);
+	}
+	while (s->heap_n > 0) {
+		struct sim_msg m;
+		heap_pop(s, &m);
+		raft_message_release(&m.m);
+	}
+	free(s->heap);
+	free(s->committed);
+	free(s->applied_term);
+	free(s->applied_hash);
+	free(s->leader_of_term);
+	free(s->writes);
+}
