@@ -3,6 +3,7 @@
 #   sim-3.test, sim-5.test, sim-7.test   random seeds for that cluster size
 #   sim-figure8.test                      the directed Figure 8 schedule
 #   sim-mutations.test                    each broken rule must be caught
+#   sim-replay.test                       a seed replays byte for byte
 sim="${top_builddir:-.}/tests/sim/gaia-sim"
 name=$(basename "$0" .test)
 case "$name" in
@@ -26,5 +27,18 @@ sim-mutations)
 	run --scenario figure8 --seeds 1:20 --mutation commit-old-term
 	rm -f mutation.out
 	exit $fail ;;
+sim-replay)
+	for n in 3 5 7; do
+		"$sim" --nodes $n --seed 4242 --trace | grep -v ' time=' >replay-a.out
+		"$sim" --nodes $n --seed 4242 --trace | grep -v ' time=' >replay-b.out
+		if ! cmp -s replay-a.out replay-b.out || [ ! -s replay-a.out ]; then
+			echo "seed 4242 with $n nodes did not replay identically"
+			diff replay-a.out replay-b.out | head -20
+			exit 1
+		fi
+		echo "nodes=$n: $(wc -l <replay-a.out) trace lines replayed identically"
+	done
+	rm -f replay-a.out replay-b.out
+	exit 0 ;;
 *) echo "campaign.sh: unknown campaign $name" >&2; exit 99 ;;
 esac

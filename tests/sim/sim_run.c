@@ -224,6 +224,24 @@ static bool is_member(struct sim *s, struct sim_node *l, raft_id id)
 	return raft_conf_get(raft_conf(l->r), id) != NULL;
 }
 
+/* Once every member applied through final_index: each acknowledged write
+ * sits in the history at its index and term, and each write still pending
+ * is settled one way or the other. */
+static void check_writes(struct sim *s, uint64_t final_index)
+{
+	for (size_t i = 0; i < s->n_writes && !s->failed; i++) {
+		struct sim_write *w = &s->writes[i];
+		uint64_t t = w->index < s->hist_cap ? s->applied_term[w->index] : 0;
+		if (w->state == W_ACKED && t != w->term)
+			sim_fail(s, "acknowledged write %llu (index %llu, term %llu) is lost: "
+				 "term %llu was applied there",
+				 (unsigned long long)w->id, (unsigned long long)w->index,
+				 (unsigned long long)w->term, (unsigned long long)t);
+		else if (w->state == W_PENDING && w->index <= final_index)
+			w->state = t == w->term ? W_ACKED : W_LOST;
+	}
+}
+
 /* After healing: a leader emerges, a final write commits, and every live
  * member applies it, within the bound. */
 static void liveness(struct sim *s)
@@ -270,6 +288,7 @@ static void liveness(struct sim *s)
 		}
 		if (done) {
 			sim_check_logs(s);
+			check_writes(s, final_index);
 			return;
 		}
 	}
