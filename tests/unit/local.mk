@@ -4,3 +4,7 @@ include tests/unit/raft.mk
 include tests/unit/wal.mk
 include tests/unit/snap.mk
 include tests/unit/kv.mk
+include tests/unit/config.mk
+include tests/unit/net.mk
+include tests/unit/node.mk
+include tests/unit/api.mk

@@ -1,0 +1,1 @@
+# cmd/gaia_go: the daemon

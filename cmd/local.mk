@@ -1,0 +1,2 @@
+# the programs: one folder per program, each a thin main over libgaia
+include cmd/gaia_go/local.mk

@@ -1,0 +1,1 @@
+# libgaia/api: see the module header.

@@ -1,0 +1,1 @@
+# libgaia/config: see the module header.

@@ -1,0 +1,1 @@
+# libgaia/net: see the module header.

@@ -1,0 +1,1 @@
+# libgaia/node: see the module header.

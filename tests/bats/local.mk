@@ -1,0 +1,1 @@
+# bats suites (real processes on loopback)
