@@ -117,6 +117,17 @@ int raft_load(struct raft *r, const struct raft_hard_state *hs,
 
 int raft_bootstrap(struct raft *r, const struct raft_conf *conf)
 {
+	return raft_bootstrap_ctx(r, conf, NULL, 0);
+}
+
+void raft_set_cluster_id(struct raft *r, uint64_t cluster_id)
+{
+	r->o.cluster_id = cluster_id;
+}
+
+int raft_bootstrap_ctx(struct raft *r, const struct raft_conf *conf,
+		       const void *ctx, size_t ctx_len)
+{
 	struct raft_conf_change cc;
 	struct raft_buf *buf;
 	struct raft_entry e;
@@ -127,8 +138,12 @@ int raft_bootstrap(struct raft *r, const struct raft_conf *conf)
 	if (raft_conf_voters(conf) == 0)
 		return errmsg_set(r->errmsg, GAIA_EINVAL,
 				  "a bootstrap configuration needs a voter");
+	if (ctx_len > UINT32_MAX / 2)
+		return errmsg_set(r->errmsg, GAIA_ETOOBIG, "context too large");
 	memset(&cc, 0, sizeof cc);
 	cc.conf = *conf;
+	cc.ctx = ctx;
+	cc.ctx_len = (uint32_t)ctx_len;
 	buf = raft_conf_encode(&cc);
 	if (buf == NULL)
 		return errmsg_set(r->errmsg, GAIA_ENOMEM, "out of memory");

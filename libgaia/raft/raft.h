@@ -296,6 +296,13 @@ int raft_load(struct raft *r, const struct raft_hard_state *hs,
 /* Start a new cluster: on an empty node, append the first configuration
  * (index 1, term 1). Every node bootstrapped with the same conf agrees. */
 int raft_bootstrap(struct raft *r, const struct raft_conf *conf);
+/* The same, with caller context (addresses) stored in the entry. */
+int raft_bootstrap_ctx(struct raft *r, const struct raft_conf *conf,
+		       const void *ctx, size_t ctx_len);
+
+/* A node created before it knew its cluster (waiting to be added) learns
+ * the id from the first member that contacts it. */
+void raft_set_cluster_id(struct raft *r, uint64_t cluster_id);
 
 int raft_step(struct raft *r, const struct raft_message *m);
 void raft_tick(struct raft *r);

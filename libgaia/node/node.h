@@ -1,0 +1,177 @@
+/* node.h - the runtime of one gaia_go node: a libuv loop thread that drives
+ * the consensus core, persists through the WAL, talks to peers through the
+ * transport, applies committed commands to the KV and answers requests.
+ *
+ * Threads. node_start() starts the loop thread and returns. Everything else
+ * in the node runs on that thread. Other threads (the HTTP server's) talk
+ * to it only through node_submit(): a request is queued, the loop takes it,
+ * and req->done(req) is called ON THE LOOP THREAD exactly once, when the
+ * outcome is known (or the request timed out, or the node stops). The
+ * request's memory belongs to the caller; outputs stay valid until the
+ * caller frees them with node_req_clear(). */
+#ifndef GAIA_NODE_H
+#define GAIA_NODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gaia.h"
+#include "config/config.h"
+#include "raft/raft.h"
+
+#define NODE_NAME_MAX 64
+#define NODE_ADDR_MAX 128
+
+enum node_log_level { NODE_LOG_ERROR = 0, NODE_LOG_WARN, NODE_LOG_INFO, NODE_LOG_DEBUG };
+
+/* One event for the log: component ("raft", "wal", "net", "node", ...),
+ * message, then "key=value" pairs already formatted in kv (may be ""). */
+typedef void (*node_log_fn)(void *ud, int level, const char *component,
+			    const char *msg, const char *kv);
+
+/* --- what the node reports ---------------------------------------------- */
+
+struct node_peer_info {
+	char name[NODE_NAME_MAX];
+	raft_id id;
+	char raft_addr[NODE_ADDR_MAX];
+	char api_addr[NODE_ADDR_MAX];
+	bool voter;
+	bool is_leader;
+	bool is_self;
+	/* healthy, degraded, unhealthy, joining, catching_up, removed,
+	 * unknown (not the leader: no view of peers) */
+	const char *state;
+	uint64_t match_index;
+	uint64_t next_index;
+	int64_t last_heartbeat_ms; /* unix ms of last contact; 0 unknown */
+	uint64_t lag;              /* leader's last index - match */
+};
+
+struct node_status {
+	char node_id[NODE_NAME_MAX];
+	uint64_t cluster_id;
+	const char *role;      /* follower, pre-candidate, candidate, leader */
+	const char *node_state; /* running, waiting_to_join, removed */
+	bool has_leader;
+	char leader_id[NODE_NAME_MAX];
+	char leader_api_addr[NODE_ADDR_MAX];
+	uint64_t term;
+	uint64_t first_index, last_index, commit_index, applied_index;
+	uint64_t log_size_bytes;
+	int64_t last_heartbeat_ms; /* follower: last contact with the leader */
+	size_t n_peers;
+	struct node_peer_info peers[RAFT_MAX_SERVERS];
+};
+
+/* --- requests ----------------------------------------------------------- */
+
+enum node_op {
+	NODE_OP_PUT = 1,      /* key, value, [has_cas, cas] */
+	NODE_OP_DELETE,       /* key, [has_cas, cas] */
+	NODE_OP_GET,          /* key, [stale] */
+	NODE_OP_LIST,         /* prefix, limit, [stale] */
+	NODE_OP_STATUS,       /* -> status */
+	NODE_OP_ADD_PEER,     /* peer_name, peer_addr, [peer_api], [voter], [dry_run] */
+	NODE_OP_REMOVE_PEER,  /* peer_name, [force], [dry_run] */
+	NODE_OP_LEAVE,        /* this node leaves (leader transfers first) */
+	NODE_OP_COUNT
+};
+
+struct node_list_item {
+	char *key;      /* NUL-terminated copy */
+	size_t key_len;
+	uint64_t create_index;
+	uint64_t modify_index;
+	size_t size;    /* value bytes */
+};
+
+struct node_req {
+	int op;
+
+	/* inputs (copied by node_submit; the caller may free them after) */
+	const void *key;
+	size_t key_len;
+	const void *value;
+	size_t value_len;
+	bool has_cas;
+	uint64_t cas;
+	bool stale;         /* reads: serve locally, no ReadIndex */
+	size_t limit;       /* LIST: 0 = no limit */
+	char peer_name[NODE_NAME_MAX];
+	char peer_addr[NODE_ADDR_MAX];
+	char peer_api[NODE_ADDR_MAX];
+	bool voter;         /* ADD_PEER: ask for a voter (still joins as a learner) */
+	bool force;         /* REMOVE_PEER: even if unreachable */
+	bool dry_run;
+
+	/* outputs, valid from done() until node_req_clear() */
+	int err;            /* GAIA_OK or an enum gaia_err: see below */
+	char errmsg[GAIA_ERRMSG_SIZE];
+	uint64_t index;     /* writes: the Raft index of the entry */
+	uint64_t create_index;
+	uint64_t modify_index;
+	uint8_t *out_value; /* GET: malloc'd copy */
+	size_t out_len;
+	struct node_list_item *items; /* LIST */
+	size_t n_items;
+	struct node_status status;    /* STATUS; also leader info on ENOTLEADER */
+	/* ADD/REMOVE dry runs and results: voters/quorum/tolerance */
+	uint32_t voters_before, voters_after;
+
+	void (*done)(struct node_req *req);
+	void *ud;
+
+	/* private to the node */
+	struct node_req *next;
+	uint64_t seq;
+	uint64_t term;
+	uint64_t read_index;
+	uint64_t deadline_ms;
+	void *priv;
+};
+
+/* Errors in req->err:
+ *   GAIA_ENOTLEADER  not the leader; status.leader_* name it if known
+ *   GAIA_EUNAVAIL    no leader or no quorum now, or timed out with the
+ *                    outcome unknown (errmsg says which): retry later
+ *   GAIA_ECAS        compare-and-set mismatch (modify_index = current)
+ *   GAIA_ENOTFOUND   no such key / peer
+ *   GAIA_EINVAL, GAIA_ETOOBIG   bad input, nothing changed
+ *   GAIA_EBUSY       another membership change or a transfer is running
+ *   GAIA_EREMOVED    the peer id was removed for good
+ *   GAIA_ESHUTDOWN   the node is stopping
+ *   GAIA_ECANCELED   the write lost its place in the log: not applied */
+
+/* Free the outputs (and only them). */
+void node_req_clear(struct node_req *req);
+
+/* --- the node ----------------------------------------------------------- */
+
+struct node_options {
+	const struct gaia_config *config;
+	node_log_fn log;
+	void *log_ud;
+};
+
+struct node;
+
+/* Open the data dir (locked against a second process), recover, start the
+ * loop thread, listen on the Raft port. errmsg (GAIA_ERRMSG_SIZE) says why
+ * not. */
+int node_start(struct node **out, const struct node_options *o, char *errmsg);
+
+/* Thread-safe. GAIA_ESHUTDOWN if stopping (done is then not called). */
+int node_submit(struct node *n, struct node_req *req);
+
+/* Thread-safe: begin a graceful stop (a leader transfers leadership
+ * first, up to a short bound); node_wait() returns when it is done. */
+void node_request_stop(struct node *n);
+/* Join the loop thread, sync the WAL, free everything. */
+void node_wait(struct node *n);
+
+/* The id a node name maps to in the core (64-bit FNV-1a, never 0). */
+raft_id node_id_from_name(const char *name);
+
+#endif
