@@ -168,8 +168,11 @@ int node_submit(struct node *n, struct node_req *req);
 /* Thread-safe: begin a graceful stop (a leader transfers leadership
  * first, up to a short bound); node_wait() returns when it is done. */
 void node_request_stop(struct node *n);
-/* Join the loop thread, sync the WAL, free everything. */
+/* Join the loop thread and close the storage (WAL synced). Requests
+ * submitted afterwards get GAIA_ESHUTDOWN. */
 void node_wait(struct node *n);
+/* Free the node; after node_wait, once no thread can submit any more. */
+void node_free(struct node *n);
 
 /* The id a node name maps to in the core (64-bit FNV-1a, never 0). */
 raft_id node_id_from_name(const char *name);

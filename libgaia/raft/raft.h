@@ -387,6 +387,8 @@ const struct raft_snapshot_meta *raft_snapshot(const struct raft *r);
 uint64_t raft_term_at(const struct raft *r, uint64_t index);
 /* The entry at index if still in memory, else NULL. */
 const struct raft_entry *raft_entry_at(const struct raft *r, uint64_t index);
+/* Was id removed by a committed configuration (its messages refused)? */
+bool raft_removed_for_good_id(const struct raft *r, raft_id id);
 /* Leader only: progress of a follower (or self); GAIA_ENOTFOUND. */
 int raft_progress(const struct raft *r, raft_id id,
 		  struct raft_progress_info *out);

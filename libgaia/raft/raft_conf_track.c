@@ -22,6 +22,11 @@ void raft_conf_on_append(struct raft *r, const struct raft_entry *e)
 	conf_set(r, &cc.conf, e->index, cc.op == RAFT_CONF_REMOVE ? cc.id : 0);
 }
 
+bool raft_removed_for_good_id(const struct raft *r, raft_id id)
+{
+	return raft_removed_for_good(r, id);
+}
+
 bool raft_removed_for_good(const struct raft *r, raft_id id)
 {
 	if (!raft_conf_is_removed(&r->conf, id))

@@ -1,0 +1,161 @@
+/* node_internal.h - the runtime's state, shared by the node's files only. */
+#ifndef GAIA_NODE_INTERNAL_H
+#define GAIA_NODE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <string.h>
+#include <uv.h>
+
+#include "kv/kv.h"
+#include "net/net.h"
+#include "node/node.h"
+#include "snap/snap.h"
+#include "util/errmsg.h"
+#include "wal/wal.h"
+
+/* What the node knows of a server: from configuration entries (their
+ * context), snapshots' membership, and handshakes. */
+struct node_member {
+	raft_id id;
+	char name[NODE_NAME_MAX];
+	char raft_addr[NODE_ADDR_MAX];
+	char api_addr[NODE_ADDR_MAX];
+};
+
+struct node_book {
+	struct node_member m[RAFT_MAX_SERVERS * 2];
+	size_t n;
+};
+
+/* A list of requests, FIFO. */
+struct node_reqq {
+	struct node_req *head, *tail;
+};
+
+struct node {
+	struct gaia_config cfg;
+	node_log_fn log_fn;
+	void *log_ud;
+
+	char name[NODE_NAME_MAX];
+	raft_id id;
+	uint64_t cluster_id;
+	int lock_fd;
+	char raft_dir[CONFIG_STR + 16];
+	char snap_dir_path[CONFIG_STR + 16];
+
+	/* loop thread */
+	uv_loop_t loop;
+	uv_thread_t thread;
+	uv_timer_t tick_timer;
+	uv_async_t wakeup;
+	uv_poll_t wal_poll;
+	bool loop_started;
+	uint64_t tick_ms;
+
+	struct raft *raft;
+	struct wal *wal;
+	struct kv *kv;
+	struct snap_dir snaps;
+	bool snaps_open;
+	struct net *net;
+	struct node_book book;
+
+	/* Ready in progress */
+	bool rd_pending;
+	struct raft_ready rd;
+	uint64_t rd_seq;    /* WAL ticket the Ready waits for; 0 none */
+	/* snapshot being received from the leader */
+	int recv_fd;
+	char recv_path[CONFIG_STR + 64];
+	/* latest snapshot file (for sending chunks) */
+	char latest_snap[SNAP_FILENAME_MAX];
+
+	/* requests */
+	pthread_mutex_t q_lock;
+	struct node_reqq incoming;      /* from other threads */
+	bool stopping;                  /* no new requests */
+	struct node_reqq proposals;     /* waiting for their entry to apply */
+	struct node_reqq reads_wait;    /* waiting for a ReadIndex */
+	struct node_reqq reads_ready;   /* waiting for applied >= read_index */
+	struct node_reqq conf_wait;     /* membership changes waiting to commit */
+	uint64_t next_seq;
+
+	/* health and status */
+	int64_t leader_contact_ms;
+	raft_id last_leader;
+	int last_role;
+	bool removed;
+
+	/* stop */
+	bool fatal;
+	bool stop_requested;
+	int stop_phase;
+	uint64_t stop_deadline_ms;
+};
+
+/* Copy a NUL-terminated string into dst (size bytes), cutting it if need be. */
+static inline void str_copy(char *dst, size_t size, const char *src)
+{
+	size_t l = strlen(src);
+	if (l >= size)
+		l = size - 1;
+	memcpy(dst, src, l);
+	dst[l] = 0;
+}
+
+/* node_log.c */
+void node_log(struct node *n, int level, const char *component,
+	      const char *kv, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+int64_t node_now_ms(void);      /* wall clock, unix ms */
+uint64_t node_mono_ms(void);    /* monotonic ms */
+
+/* node_book.c: the address book, and the context of conf entries */
+struct node_member *book_get(struct node_book *b, raft_id id);
+struct node_member *book_find_name(struct node_book *b, const char *name);
+void book_put(struct node_book *b, const struct node_member *m);
+/* Encode members as the context of a configuration entry (malloc'd). */
+uint8_t *book_ctx_encode(const struct node_member *m, size_t n, size_t *len);
+/* Merge the members described in a context into the book. */
+void book_ctx_merge(struct node_book *b, const uint8_t *ctx, size_t len);
+/* The whole book for a snapshot's membership blob, and back. */
+uint8_t *book_encode_all(const struct node_book *b, size_t *len);
+void node_conf_entry_seen(struct node *n, const struct raft_entry *e);
+void node_sync_net_peers(struct node *n);
+
+/* node_storage.c */
+int node_storage_open(struct node *n, char *errmsg);
+int node_write_identity(struct node *n, char *errmsg);
+uint8_t *node_membership_encode(struct node *n, const struct raft_conf *conf,
+				size_t *len);
+int node_membership_decode(struct node *n, const uint8_t *p, size_t len,
+			   struct raft_conf *conf);
+void node_storage_close(struct node *n);
+int node_snapshot_read(void *ud, uint64_t index, uint64_t offset, void *buf,
+		       size_t len, size_t *got);
+
+/* node_ready.c */
+void node_pump(struct node *n);
+void node_on_wal(struct node *n);
+
+/* node_apply.c */
+void node_apply_entries(struct node *n, const struct raft_entry *e, size_t count);
+void node_reads_released(struct node *n, const struct raft_read *reads, size_t count);
+void node_serve_ready_reads(struct node *n);
+void node_serve_read(struct node *n, struct node_req *r);
+void node_fail_all(struct node *n, int err, const char *msg);
+void node_expire_requests(struct node *n);
+void req_finish(struct node_req *r, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void reqq_push(struct node_reqq *q, struct node_req *r);
+struct node_req *reqq_pop(struct node_reqq *q);
+
+/* node_req.c */
+void node_take_requests(struct node *n);
+
+/* node_status.c */
+void node_fill_status(struct node *n, struct node_status *st);
+
+#endif
