@@ -46,6 +46,11 @@ void recv_snapshot(struct raft *r, const struct raft_message *m)
 	r->leader = m->from;
 	r->election_elapsed = 0;
 	r->leader_down = false;
+	/* An install not yet handed to the caller comes after the chunks
+	 * before it; chunks of another snapshot must wait for the next
+	 * batch, or the caller would store them first. The leader resends. */
+	if (r->has_install)
+		return;
 	raft_msg_init(r, &resp, RAFT_MSG_SNAPSHOT_RESP, m->from);
 	resp.snap.index = m->snap.index;
 	resp.snap.term = m->snap.term;

@@ -307,8 +307,8 @@ static void draw_knobs(struct sim *s)
 	s->max_disk = sim_below(s, 3) == 0 ? 0 : sim_below(s, 2 * SIM_TICK);
 	s->crash_rate = sim_below(s, 4) == 0 ? sim_below(s, 60) : sim_below(s, 12);
 	s->part_rate = sim_below(s, 4) == 0 ? sim_below(s, 60) : sim_below(s, 12);
-	s->member_rate = sim_below(s, 10);
-	s->snap_rate = sim_below(s, 30);
+	s->member_rate = sim_below(s, 40);
+	s->snap_rate = sim_below(s, 120);
 	s->op_rate = 20 + sim_below(s, 200);
 	s->trailing = sim_below(s, 6);
 }

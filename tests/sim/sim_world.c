@@ -121,7 +121,9 @@ void sim_deliver_due(struct sim *s)
 		sim_event(s, EV_DELIVER, sm.m.type | (uint64_t)sm.m.reject << 8,
 			  sm.m.from, sm.m.to, sm.m.term,
 			  sm.m.type == RAFT_MSG_APPEND ? sm.m.prev_index * 1000 + sm.m.n_entries
-						       : sm.m.index);
+			  : sm.m.type == RAFT_MSG_SNAPSHOT || sm.m.type == RAFT_MSG_SNAPSHOT_RESP
+				  ? sm.m.snap.index * 100000 + sm.m.offset * 10 + sm.m.last
+				  : sm.m.index);
 		raft_step(to->r, &sm.m);
 		raft_message_release(&sm.m);
 		sim_pump(s, to);
