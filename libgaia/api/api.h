@@ -1,0 +1,47 @@
+/* api.h - the REST API of one node (DESIGN.md section 7): HTTP on TCP and on the local Unix socket, answered through node_submit(), forwarded to the leader when needed. */
+#ifndef GAIA_API_H
+#define GAIA_API_H
+
+#include <stdint.h>
+
+#include "gaia.h"
+#include "node/node.h"
+
+struct api_options {
+	struct node *node;
+	/* this node's name, so that /health answers without the loop;
+	 * NULL or "": /health asks the node (NODE_OP_STATUS) */
+	const char *node_id;
+	/* "host:port", "[v6]:port" or ":port" (all addresses); port 0 picks a
+	 * free one (api_http_port() tells which). NULL or "": no TCP. */
+	const char *http_addr;
+	/* Unix socket path, created mode 0660; a stale socket there is
+	 * replaced, anything else is an error. NULL or "": none. */
+	const char *socket_path;
+	uint64_t max_body_bytes;     /* request bodies above get 413; 0: 2 MiB */
+	/* bound for forwarding to the leader, and for the wait on the node
+	 * (plus 1 s of grace: the node's own deadline should come first);
+	 * 0: 10 s */
+	uint64_t request_timeout_ms;
+	node_log_fn log;             /* may be NULL */
+	void *log_ud;
+};
+
+struct api;
+
+/* Bind the listeners and start serving. At least one of http_addr and
+ * socket_path must be set. errmsg (GAIA_ERRMSG_SIZE) says why not. */
+int api_start(struct api **out, const struct api_options *o, char *errmsg);
+
+/* Stop serving: no new connections; requests waiting on the node or on
+ * the leader are answered 503 (their node requests are released later,
+ * when the node calls done(), which may be after this returns); the Unix
+ * socket is unlinked. The node must still be valid while this runs, and
+ * must call done() for every request it holds before it is freed
+ * (node_wait() does). */
+void api_stop(struct api *a);
+
+/* The TCP port bound, or -1 without TCP. */
+int api_http_port(const struct api *a);
+
+#endif

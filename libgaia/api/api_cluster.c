@@ -1,0 +1,288 @@
+/* /api/cluster: status, peers (list, one, add, remove) and self (leave). */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api_internal.h"
+
+/* --- reads of the node's status ------------------------------------------ */
+
+static int api_status_finish(struct api_call *c)
+{
+	if (c->req.err != GAIA_OK)
+		return api_reply_node_error(c);
+	return api_reply_json(c, MHD_HTTP_OK, api_json_status(&c->req.status));
+}
+
+static const struct node_peer_info *api_find_peer(const struct node_status *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_peers && i < RAFT_MAX_SERVERS; i++)
+		if (!strcmp(s->peers[i].name, name))
+			return &s->peers[i];
+	return NULL;
+}
+
+/* Only the leader sees its peers' progress: a follower asks it, and falls
+ * back on its own view (state "unknown") when it cannot (?stale=true
+ * asks for the local view). */
+static int api_peers_finish(struct api_call *c)
+{
+	const struct node_status *s = &c->req.status;
+	const struct node_peer_info *p;
+	bool stale = false;
+
+	if (c->req.err != GAIA_OK)
+		return api_reply_node_error(c);
+	api_arg_bool(c, "stale", &stale);
+	if (!c->fwd_failed && !stale && !c->forwarded && s->role && strcmp(s->role, "leader") != 0 &&
+	    s->has_leader && s->leader_api_addr[0]) {
+		c->fwd_fallback = true;
+		return api_forward_to_leader(c, s, NULL);
+	}
+	if (!c->arg[0])
+		return api_reply_json(c, MHD_HTTP_OK, api_json_peers(s));
+	p = api_find_peer(s, c->arg);
+	if (!p)
+		return api_reply_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no peer '%s' in the cluster",
+				       c->arg);
+	return api_reply_json(c, MHD_HTTP_OK, api_json_peer(p));
+}
+
+/* --- membership changes --------------------------------------------------- */
+
+/* After a change: the new configuration, from a STATUS request. */
+static int api_change_finish(struct api_call *c)
+{
+	json_t *j;
+	unsigned status;
+
+	if (c->stage == 0) {
+		if (c->req.err != GAIA_OK && !(c->req.op == NODE_OP_ADD_PEER && c->req.err == GAIA_EEXIST)) {
+			if (c->req.err == GAIA_ENOTFOUND)
+				return api_reply_error(c, MHD_HTTP_NOT_FOUND, "not_found",
+						       "no peer '%s' in the cluster", c->arg);
+			return api_reply_node_error(c);
+		}
+		if (c->req.dry_run)
+			return api_reply_json(c, MHD_HTTP_OK,
+					      api_json_dry_run(c->req.voters_before, c->req.voters_after));
+		c->created = c->req.op == NODE_OP_ADD_PEER && c->req.err == GAIA_OK;
+		c->stage = 1;
+		api_req_reset(c, NODE_OP_STATUS);
+		return API_STEP_SUBMIT;
+	}
+	if (c->change_op == NODE_OP_REMOVE_PEER)
+		j = json_pack("{s:s, s:b}", "node_id", c->arg, "removed", 1);
+	else
+		j = json_pack("{s:s}", "node_id", c->arg);
+	if (j && c->req.err == GAIA_OK)
+		json_object_set_new(j, "nodes", api_json_nodes(&c->req.status));
+	status = c->created ? MHD_HTTP_CREATED : MHD_HTTP_OK;
+	return api_reply_json(c, status, j);
+}
+
+/* host:port with a non-empty host and a port in 1..65535 */
+static bool api_hostport_ok(const char *s)
+{
+	const char *colon, *p;
+	unsigned long port = 0;
+
+	if (s[0] == '[') {
+		const char *end = strchr(s, ']');
+		if (!end || end == s + 1 || end[1] != ':')
+			return false;
+		colon = end + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon || colon == s || memchr(s, ':', (size_t)(colon - s)))
+			return false;
+	}
+	if (!colon[1])
+		return false;
+	for (p = colon + 1; *p; p++) {
+		if (*p < '0' || *p > '9' || port > 65535)
+			return false;
+		port = port * 10 + (unsigned long)(*p - '0');
+	}
+	for (p = s; p < colon; p++)
+		if ((unsigned char)*p <= ' ' || *p == '/')
+			return false;
+	return port >= 1 && port <= 65535;
+}
+
+static bool api_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= NODE_NAME_MAX)
+		return false;
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || *s == '/' || *s == 0x7f)
+			return false;
+	return true;
+}
+
+static int api_bad(struct api_call *c, const char *msg)
+{
+	return api_reply_error(c, MHD_HTTP_BAD_REQUEST, "bad_request", "%s", msg);
+}
+
+static int api_peer_add(struct api_call *c)
+{
+	json_error_t jerr;
+	json_t *j, *v;
+	const char *s;
+	bool dry;
+	int rv;
+
+	if (api_arg_bool(c, "dry_run", &dry) != 0)
+		return api_bad(c, "parameter 'dry_run' must be true or false");
+	j = json_loadb(c->body ? c->body : "", c->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!j)
+		return api_reply_error(c, MHD_HTTP_BAD_REQUEST, "bad_request",
+				       "invalid JSON: %s (line %d, column %d, position %d)", jerr.text,
+				       jerr.line, jerr.column, jerr.position);
+	api_req_reset(c, NODE_OP_ADD_PEER);
+	if (!json_is_object(j)) {
+		rv = api_bad(c, "the body must be a JSON object {\"node_id\", \"address\"}");
+		goto out;
+	}
+	v = json_object_get(j, "node_id");
+	s = json_string_value(v);
+	if (!s || !s[0]) {
+		rv = api_bad(c, "'node_id' is missing or empty");
+		goto out;
+	}
+	if (!api_name_ok(s)) {
+		rv = api_reply_error(c, MHD_HTTP_BAD_REQUEST, "bad_request",
+				     "'node_id' must be 1 to %d bytes without spaces, control characters or '/'",
+				     NODE_NAME_MAX - 1);
+		goto out;
+	}
+	snprintf(c->req.peer_name, sizeof c->req.peer_name, "%s", s);
+	s = json_string_value(json_object_get(j, "address"));
+	if (!s || !api_hostport_ok(s) || strlen(s) >= NODE_ADDR_MAX) {
+		rv = api_bad(c, "'address' must be the peer's Raft address as host:port");
+		goto out;
+	}
+	snprintf(c->req.peer_addr, sizeof c->req.peer_addr, "%s", s);
+	v = json_object_get(j, "api_address");
+	if (v && !json_is_null(v)) {
+		s = json_string_value(v);
+		if (!s || !api_hostport_ok(s) || strlen(s) >= NODE_ADDR_MAX) {
+			rv = api_bad(c, "'api_address' must be the peer's REST address as host:port");
+			goto out;
+		}
+		snprintf(c->req.peer_api, sizeof c->req.peer_api, "%s", s);
+	}
+	v = json_object_get(j, "voter");
+	if (v && !json_is_null(v)) {
+		if (!json_is_boolean(v)) {
+			rv = api_bad(c, "'voter' must be true or false");
+			goto out;
+		}
+		c->req.voter = json_is_true(v);
+	} else {
+		c->req.voter = true;
+	}
+	c->req.dry_run = dry;
+	snprintf(c->arg, sizeof c->arg, "%s", c->req.peer_name);
+	c->change_op = NODE_OP_ADD_PEER;
+	c->finish = api_change_finish;
+	rv = API_STEP_SUBMIT;
+out:
+	json_decref(j);
+	return rv;
+}
+
+static int api_peer_remove(struct api_call *c)
+{
+	bool force, dry;
+
+	if (api_arg_bool(c, "force", &force) != 0)
+		return api_bad(c, "parameter 'force' must be true or false");
+	if (api_arg_bool(c, "dry_run", &dry) != 0)
+		return api_bad(c, "parameter 'dry_run' must be true or false");
+	api_req_reset(c, NODE_OP_REMOVE_PEER);
+	snprintf(c->req.peer_name, sizeof c->req.peer_name, "%s", c->arg);
+	c->req.force = force;
+	c->req.dry_run = dry;
+	c->change_op = NODE_OP_REMOVE_PEER;
+	c->finish = api_change_finish;
+	return API_STEP_SUBMIT;
+}
+
+static int api_leave_finish(struct api_call *c)
+{
+	if (c->req.err != GAIA_OK)
+		return api_reply_node_error(c);
+	return api_reply_json(c, MHD_HTTP_OK,
+			      json_pack("{s:s, s:b}", "node_id",
+					c->req.status.node_id[0] ? c->req.status.node_id : c->api->node_id,
+					"left", 1));
+}
+
+/* --- routing --------------------------------------------------------------- */
+
+/* The {id} of /peers/{id}, decoded into c->arg. */
+static int api_peer_arg(struct api_call *c, const char *raw)
+{
+	char tmp[NODE_NAME_MAX * 3 + 1];
+	size_t len = strlen(raw);
+	ssize_t n;
+
+	if (len >= sizeof tmp)
+		return -1;
+	memcpy(tmp, raw, len + 1);
+	n = api_url_decode(tmp, len, false);
+	if (n <= 0 || n >= NODE_NAME_MAX || memchr(tmp, '\0', (size_t)n))
+		return -1;
+	memcpy(c->arg, tmp, (size_t)n);
+	c->arg[n] = '\0';
+	return 0;
+}
+
+int api_cluster_route(struct api_call *c, const char *rest)
+{
+	bool get = api_method(c, "GET") || api_method(c, "HEAD");
+
+	if (!strcmp(rest, "/status")) {
+		if (!get)
+			return api_reply_not_allowed(c, "GET, HEAD");
+		api_req_reset(c, NODE_OP_STATUS);
+		c->finish = api_status_finish;
+		return API_STEP_SUBMIT;
+	}
+	if (!strcmp(rest, "/peers") || !strcmp(rest, "/peers/")) {
+		if (api_method(c, "POST"))
+			return api_peer_add(c);
+		if (!get)
+			return api_reply_not_allowed(c, "GET, HEAD, POST");
+		api_req_reset(c, NODE_OP_STATUS);
+		c->finish = api_peers_finish;
+		return API_STEP_SUBMIT;
+	}
+	if (!strncmp(rest, "/peers/", 7) && !strchr(rest + 7, '/')) {
+		if (api_peer_arg(c, rest + 7) != 0)
+			return api_reply_error(c, MHD_HTTP_BAD_REQUEST, "bad_request",
+					       "the peer id is badly encoded or longer than %d bytes",
+					       NODE_NAME_MAX - 1);
+		if (api_method(c, "DELETE"))
+			return api_peer_remove(c);
+		if (!get)
+			return api_reply_not_allowed(c, "GET, HEAD, DELETE");
+		api_req_reset(c, NODE_OP_STATUS);
+		c->finish = api_peers_finish;
+		return API_STEP_SUBMIT;
+	}
+	if (!strcmp(rest, "/self")) {
+		if (!api_method(c, "DELETE"))
+			return api_reply_not_allowed(c, "DELETE");
+		api_req_reset(c, NODE_OP_LEAVE);
+		c->finish = api_leave_finish;
+		return API_STEP_SUBMIT;
+	}
+	return api_reply_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no such endpoint: %s /api/cluster%s",
+			       c->method, rest);
+}
