@@ -6,11 +6,61 @@
 
 /* --- reads of the node's status ------------------------------------------ */
 
+/* How long a follower waits for the leader's view of the peers before it
+ * answers with its own: short, as a partitioned node is when it matters. */
+#define API_PEERS_FWD_TIMEOUT_MS 1000
+
+static bool api_ask_leader(struct api_call *c, const struct node_status *s)
+{
+	bool stale = false;
+
+	api_arg_bool(c, "stale", &stale);
+	return !c->fwd_done && !stale && !c->forwarded && s->role && strcmp(s->role, "leader") != 0 &&
+	       s->has_leader && s->leader_api_addr[0];
+}
+
+/* The peers' states as the leader sees them, into our nodes[]. */
+static void api_merge_states(json_t *status, const struct api_fwd_result *r)
+{
+	json_t *theirs, *mine, *n, *t;
+	size_t i, k;
+
+	if (r->status != MHD_HTTP_OK || !status)
+		return;
+	theirs = json_loadb(r->body ? r->body : "", r->len, 0, NULL);
+	mine = json_object_get(status, "nodes");
+	json_array_foreach(mine, i, n) {
+		json_array_foreach(theirs, k, t) {
+			if (json_equal(json_object_get(n, "id"), json_object_get(t, "id")) &&
+			    json_is_string(json_object_get(t, "state"))) {
+				json_object_set(n, "state", json_object_get(t, "state"));
+				break;
+			}
+		}
+	}
+	json_decref(theirs);
+}
+
+/* This node's own view; a follower, which cannot see its peers' health,
+ * takes their states from the leader when it answers quickly. */
 static int api_status_finish(struct api_call *c)
 {
+	json_t *j;
+
 	if (c->req.err != GAIA_OK)
 		return api_reply_node_error(c);
-	return api_reply_json(c, MHD_HTTP_OK, api_json_status(&c->req.status));
+	if (api_ask_leader(c, &c->req.status)) {
+		if (!api_fwd_prepare(c, c->req.status.leader_id, c->req.status.leader_api_addr,
+				     "/api/cluster/peers"))
+			return api_reply_error(c, 500, "internal", "out of memory");
+		c->fwd_local = true;
+		c->fwd_timeout_ms = API_PEERS_FWD_TIMEOUT_MS;
+		return API_STEP_FORWARD;
+	}
+	j = api_json_status(&c->req.status);
+	if (c->fwd_done)
+		api_merge_states(j, &c->fwd);
+	return api_reply_json(c, MHD_HTTP_OK, j);
 }
 
 static const struct node_peer_info *api_find_peer(const struct node_status *s, const char *name)
@@ -24,20 +74,18 @@ static const struct node_peer_info *api_find_peer(const struct node_status *s, c
 }
 
 /* Only the leader sees its peers' progress: a follower asks it, and falls
- * back on its own view (state "unknown") when it cannot (?stale=true
- * asks for the local view). */
+ * back on its own view (state "unknown") when it cannot; ?stale=true
+ * asks for the local view. */
 static int api_peers_finish(struct api_call *c)
 {
 	const struct node_status *s = &c->req.status;
 	const struct node_peer_info *p;
-	bool stale = false;
 
 	if (c->req.err != GAIA_OK)
 		return api_reply_node_error(c);
-	api_arg_bool(c, "stale", &stale);
-	if (!c->fwd_failed && !stale && !c->forwarded && s->role && strcmp(s->role, "leader") != 0 &&
-	    s->has_leader && s->leader_api_addr[0]) {
+	if (api_ask_leader(c, s)) {
 		c->fwd_fallback = true;
+		c->fwd_timeout_ms = API_PEERS_FWD_TIMEOUT_MS;
 		return api_forward_to_leader(c, s, NULL);
 	}
 	if (!c->arg[0])

@@ -240,6 +240,7 @@ static void api_fwd_begin(struct api_fwd *f, struct api_call *c)
 	char ct[160];
 	CURL *e = curl_easy_init();
 	bool body = api_method(c, "PUT") || api_method(c, "POST") || c->body_len > 0;
+	long timeout = (long)(c->fwd_timeout_ms ? c->fwd_timeout_ms : a->o.request_timeout_ms);
 
 	if (!e) {
 		api_fwd_complete(f, c, CURLE_OUT_OF_MEMORY, NULL);
@@ -266,16 +267,17 @@ static void api_fwd_begin(struct api_fwd *f, struct api_call *c)
 #if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http");
 #endif
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)a->o.request_timeout_ms);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-			 (long)(a->o.request_timeout_ms < 3000 ? a->o.request_timeout_ms : 3000));
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeout < 3000 ? timeout : 3000L);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->fwd_headers);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->fwd.error);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, api_fwd_write);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, api_fwd_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
-	if (api_method(c, "HEAD"))
+	if (c->fwd_local)
+		body = false; /* a GET of our own */
+	else if (api_method(c, "HEAD"))
 		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
 	else if (!api_method(c, "GET"))
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, c->method);
@@ -383,11 +385,12 @@ int api_reply_fwd(struct api_call *c)
 	struct MHD_Response *resp;
 	json_t *extra;
 
+	c->fwd_done = true;
+	if (c->fwd_local)
+		return c->finish(c);
 	if (r->status == 0) {
-		if (c->fwd_fallback) {
-			c->fwd_failed = true;
+		if (c->fwd_fallback)
 			return c->finish(c);
-		}
 		extra = json_pack("{s:s, s:s}", "leader_id", c->fwd_leader_id, "leader_address",
 				  c->fwd_leader_addr);
 		return api_reply_error_ex(c, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable", extra,

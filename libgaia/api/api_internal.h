@@ -109,7 +109,9 @@ struct api_call {
 	int change_op;
 	bool created;
 	bool fwd_fallback;            /* a failed forward goes back to finish */
-	bool fwd_failed;
+	bool fwd_local;               /* the leader's answer is for finish */
+	bool fwd_done;
+	uint64_t fwd_timeout_ms;      /* 0: the request timeout */
 	char key[API_KEY_MAX + 1];
 	size_t key_len;
 	char arg[NODE_NAME_MAX];      /* the {id} of the route */

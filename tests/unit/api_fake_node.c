@@ -461,6 +461,18 @@ void fake_node_set_leader(struct node *n, bool self, const char *leader_id, cons
 	pthread_mutex_unlock(&n->mu);
 }
 
+void fake_node_set_peer_state(struct node *n, const char *peer, const char *state)
+{
+	size_t pos;
+	struct node_peer_info *p;
+
+	pthread_mutex_lock(&n->mu);
+	p = fake_peer_find(n, peer, &pos);
+	if (p)
+		p->state = state;
+	pthread_mutex_unlock(&n->mu);
+}
+
 void fake_node_hold(struct node *n, bool hold)
 {
 	pthread_mutex_lock(&n->mu);

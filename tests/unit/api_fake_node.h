@@ -16,6 +16,8 @@ void fake_node_free(struct node *n);
 
 /* leader_id NULL: no leader known. self true: this node leads. */
 void fake_node_set_leader(struct node *n, bool self, const char *leader_id, const char *leader_api);
+/* The state (a static string) of the peer named peer in the status. */
+void fake_node_set_peer_state(struct node *n, const char *peer, const char *state);
 /* Hold every request without an answer until released (hold=false). */
 void fake_node_hold(struct node *n, bool hold);
 /* Answer every request with err (0: behave). */

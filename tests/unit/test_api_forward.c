@@ -132,10 +132,23 @@ static void test_forward_cluster(void **state)
 	assert_null(http_header(&r, "X-Gaia-Leader", buf, sizeof buf));
 	assert_int_equal(json_array_size(r.json), 3);
 	http_free(&r);
-	/* status is this node's own view */
+	/* status is this node's own view, with the peers' states from the
+	 * leader, which alone sees them */
+	fake_node_set_peer_state(p->follower.node, "L-b", "unknown");
+	fake_node_set_peer_state(p->leader.node, "L-b", "degraded");
 	http_t(&r, &p->follower, "GET", "/api/cluster/status", NULL);
+	assert_int_equal(r.status, 200);
 	assert_string_equal(jstr(&r, "node_id"), "L-b");
 	assert_string_equal(jstr(&r, "leader_id"), "L");
+	assert_string_equal(jstr(&r, "role"), "follower");
+	assert_null(http_header(&r, "X-Gaia-Leader", buf, sizeof buf));
+	v = json_array_get(json_object_get(r.json, "nodes"), 0);
+	assert_string_equal(json_string_value(json_object_get(v, "id")), "L-b");
+	assert_string_equal(json_string_value(json_object_get(v, "state")), "degraded");
+	http_free(&r);
+	http_t(&r, &p->follower, "GET", "/api/cluster/status?stale=true", NULL);
+	v = json_array_get(json_object_get(r.json, "nodes"), 0);
+	assert_string_equal(json_string_value(json_object_get(v, "state")), "unknown");
 	http_free(&r);
 
 	/* a follower's leave is its removal by the leader, never "self" there */
@@ -201,11 +214,15 @@ static void test_forward_unreachable(void **state)
 	assert_string_equal(jstr(&r, "leader_address"), "127.0.0.1:1");
 	assert_string_equal(http_header(&r, "Retry-After", buf, sizeof buf), "1");
 	http_free(&r);
-	/* peers fall back on the local view */
+	/* peers and status fall back on the local view */
 	http_t(&r, &p->follower, "GET", "/api/cluster/peers", NULL);
 	assert_int_equal(r.status, 200);
 	assert_int_equal(json_array_size(r.json), 3);
 	assert_null(http_header(&r, "X-Gaia-Leader", buf, sizeof buf));
+	http_free(&r);
+	http_t(&r, &p->follower, "GET", "/api/cluster/status", NULL);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(jint(&r, "peer_count"), 3);
 	http_free(&r);
 }
 
