@@ -258,6 +258,11 @@ static void test_remove_peer(void **state)
 	http_t(&r, t, "DELETE", "/api/cluster/peers/n1-c?force=maybe", NULL);
 	assert_int_equal(r.status, 400);
 	http_free(&r);
+	http_t(&r, t, "DELETE", "/api/cluster/peers/n1-c?force&dry_run", NULL); /* bare = true */
+	assert_int_equal(r.status, 200);
+	assert_true(json_is_true(json_object_get(r.json, "dry_run")));
+	assert_true(fake_node_last(t->node).force);
+	http_free(&r);
 	http_t(&r, t, "DELETE", "/api/cluster/peers/n1-c?force=true", NULL);
 	assert_int_equal(r.status, 200);
 	assert_true(fake_node_last(t->node).op == NODE_OP_STATUS);

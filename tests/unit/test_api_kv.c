@@ -62,6 +62,30 @@ static void test_health(void **state)
 	http_free(&r);
 }
 
+/* Without a node_id in the options, /health asks the node. */
+static void test_health_from_node(void **state)
+{
+	struct api_options o;
+	struct api *a;
+	struct node *n = fake_node_new("from-status");
+	struct http_resp r;
+	char errmsg[GAIA_ERRMSG_SIZE];
+
+	(void)state;
+	memset(&o, 0, sizeof o);
+	o.node = n;
+	o.http_addr = "127.0.0.1:0";
+	assert_int_equal(api_start(&a, &o, errmsg), GAIA_OK);
+	http_do(&r, "GET", api_http_port(a), NULL, "/health", NULL, 0, NULL);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(jstr(&r, "status"), "ok");
+	assert_string_equal(jstr(&r, "node_id"), "from-status");
+	assert_int_equal(fake_node_last(n).op, NODE_OP_STATUS);
+	http_free(&r);
+	api_stop(a);
+	fake_node_free(n);
+}
+
 static void test_put_get_delete(void **state)
 {
 	struct tnode *t = *state;
@@ -442,6 +466,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_health, setup, teardown),
+		cmocka_unit_test(test_health_from_node),
 		cmocka_unit_test_setup_teardown(test_put_get_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_binary_value, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_key_decoding, setup, teardown),
