@@ -1,3 +1,5 @@
-# cmd/gaia_go: the daemon (enabled once libgaia/api lands)
-EXTRA_DIST += cmd/gaia_go/main.c cmd/gaia_go/daemon.h cmd/gaia_go/daemon_log.c \
-	cmd/gaia_go/join.c
+# cmd/gaia_go: the daemon
+bin_PROGRAMS += bin/gaia_go
+bin_gaia_go_SOURCES = cmd/gaia_go/main.c cmd/gaia_go/daemon.h \
+	cmd/gaia_go/daemon_log.c cmd/gaia_go/join.c
+bin_gaia_go_LDADD = libgaia_internal.la

@@ -82,7 +82,6 @@ int main(int argc, char **argv)
 		node_free(node);
 		return 1;
 	}
-	daemon_log(&lo, 2, "api", "listening", "");
 
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
@@ -92,9 +91,10 @@ int main(int argc, char **argv)
 		break;
 	}
 	daemon_log(&lo, 2, "node", sig == SIGTERM ? "SIGTERM: stopping" : "SIGINT: stopping", "");
+	/* the API stops taking requests before the node goes away */
 	node_request_stop(node);
-	node_wait(node);
 	api_stop(api);
+	node_wait(node);
 	node_free(node);
 	return 0;
 }

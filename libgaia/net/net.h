@@ -71,6 +71,9 @@ struct net_options {
 	 * non-zero with a reason to refuse it. NULL accepts everyone of our
 	 * cluster. */
 	int (*admit)(void *ud, const struct net_hello *h, char *reason, size_t len);
+	/* a peer refused our connection (REFUSE frame) with this reason;
+	 * may be NULL */
+	void (*on_refused)(void *ud, raft_id id, const char *reason);
 	/* one line for the log, without a newline */
 	void (*log)(void *ud, int level, const char *msg);
 };
@@ -91,6 +94,9 @@ void net_forget_peer(struct net *n, raft_id id);
  * (a message always fits an empty queue). Messages queued during one loop
  * turn leave in one write. */
 void net_send(struct net *n, const struct raft_message *m);
+/* Close every connection to and from id (no on_peer_down): a removed
+ * node must dial again, and is then refused with the reason. */
+void net_disconnect(struct net *n, raft_id id);
 /* Reset the reconnect backoff of every peer and dial now. */
 void net_reconnect_all(struct net *n);
 /* Our cluster id changed (learned at join): new hellos carry it, and open

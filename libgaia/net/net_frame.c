@@ -66,6 +66,8 @@ static void conn_on_refuse(struct net_conn *c, const uint8_t *p, size_t len)
 	net_log(n, NET_LOG_WARN, "node %llu at %s refused our connection: %s",
 		(unsigned long long)(c->peer ? c->peer->id : c->remote.id),
 		c->addr, reason);
+	if (n->o.on_refused != NULL)
+		n->o.on_refused(n->o.ud, c->peer ? c->peer->id : c->remote.id, reason);
 	net_conn_close(c, false);
 }
 

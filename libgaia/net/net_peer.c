@@ -307,6 +307,16 @@ void net_forget_peer(struct net *n, raft_id id)
 	net_peer_close(p);
 }
 
+void net_disconnect(struct net *n, raft_id id)
+{
+	struct net_conn *c = n->conns, *next;
+	for (; c != NULL; c = next) {
+		next = c->next;
+		if (c->state == NET_CONN_OPEN && c->remote.id == id)
+			net_conn_close(c, false);
+	}
+}
+
 void net_reconnect_all(struct net *n)
 {
 	if (n->stopping)

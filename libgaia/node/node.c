@@ -9,10 +9,29 @@
 
 #define PROMOTE_LAG 16 /* a learner this close to the leader is promoted */
 
+/* A node waiting to be added learns its cluster from the first leader
+ * that reaches it, and keeps it for good (node.json). */
+static void adopt_cluster(struct node *n, const struct raft_message *m)
+{
+	char err[GAIA_ERRMSG_SIZE];
+	if (n->cluster_id != 0 || m->cluster_id == 0 ||
+	    (m->type != RAFT_MSG_APPEND && m->type != RAFT_MSG_HEARTBEAT &&
+	     m->type != RAFT_MSG_SNAPSHOT))
+		return;
+	n->cluster_id = m->cluster_id;
+	raft_set_cluster_id(n->raft, m->cluster_id);
+	net_set_cluster_id(n->net, m->cluster_id);
+	if (node_write_identity(n, err) != GAIA_OK)
+		node_log(n, NODE_LOG_ERROR, "node", NULL, "%s", err);
+	node_log(n, NODE_LOG_INFO, "node", NULL, "joined cluster %016llx",
+		 (unsigned long long)n->cluster_id);
+}
+
 static void on_message(void *ud, const struct raft_message *m)
 {
 	struct node *n = ud;
 	raft_id before = raft_leader(n->raft);
+	adopt_cluster(n, m);
 	raft_step(n->raft, m);
 	if (raft_leader(n->raft) != 0 && m->from == raft_leader(n->raft))
 		n->leader_contact_ms = node_now_ms();
@@ -37,8 +56,8 @@ static int admit(void *ud, const struct net_hello *h, char *reason, size_t len)
 	}
 	if (raft_removed_for_good_id(n->raft, h->id)) {
 		snprintf(reason, len,
-			 "node '%s' was removed from this cluster; to re-add it, wipe its "
-			 "data dir and join it again",
+			 NODE_REMOVED_PREFIX "node '%s' was removed from this cluster; to "
+			 "re-add it, wipe its data dir and join it under a new node id",
 			 h->name);
 		node_log(n, NODE_LOG_WARN, "net", NULL, "refused removed node '%s' (%s)",
 			 h->name, h->raft_addr);
@@ -50,7 +69,29 @@ static int admit(void *ud, const struct net_hello *h, char *reason, size_t len)
 	str_copy(m.raft_addr, sizeof m.raft_addr, h->raft_addr);
 	str_copy(m.api_addr, sizeof m.api_addr, h->api_addr);
 	book_put(&n->book, &m);
+	/* answers go back on our own connection: a member (or, while we wait
+	 * to join, whoever reached us) must be dialable */
+	if (h->raft_addr[0] && (raft_conf(n->raft)->n == 0 ||
+				raft_conf_get(raft_conf(n->raft), h->id) != NULL)) {
+		net_set_peer(n->net, h->id, h->raft_addr);
+		n->want_reconnect = true; /* it is back: stop backing off */
+	}
 	return 0;
+}
+
+/* Members refuse a removed node with a reason that says so: that is how
+ * a node removed while away learns it. */
+static void on_refused(void *ud, raft_id id, const char *reason)
+{
+	struct node *n = ud;
+	(void)id;
+	if (strncmp(reason, NODE_REMOVED_PREFIX, strlen(NODE_REMOVED_PREFIX)) != 0 ||
+	    n->removed)
+		return;
+	n->removed = true;
+	node_log(n, NODE_LOG_WARN, "node", NULL,
+		 "the cluster says this node was removed; it takes no part any more "
+		 "(wipe the data dir to join again)");
 }
 
 static void net_log_cb(void *ud, int level, const char *msg)
@@ -109,6 +150,10 @@ static void on_tick(uv_timer_t *t)
 {
 	struct node *n = t->data;
 	raft_tick(n->raft);
+	if (n->want_reconnect) {
+		n->want_reconnect = false;
+		net_reconnect_all(n->net);
+	}
 	node_expire_requests(n);
 	promote_learners(n);
 	node_pump(n);
@@ -231,6 +276,7 @@ int node_start(struct node **out, const struct node_options *o, char *errmsg)
 	no.on_message = on_message;
 	no.on_peer_down = on_peer_down;
 	no.admit = admit;
+	no.on_refused = on_refused;
 	no.log = net_log_cb;
 	rv = net_start(&n->net, &no, errmsg);
 	if (rv != GAIA_OK)

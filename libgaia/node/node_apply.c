@@ -88,10 +88,16 @@ void node_apply_entries(struct node *n, const struct raft_entry *ents, size_t co
 		if (e->type == RAFT_ENTRY_CONF) {
 			struct raft_conf_change cc;
 			if (e->buf && raft_conf_decode(e->buf->data, e->buf->len, &cc) == GAIA_OK &&
-			    cc.op == RAFT_CONF_REMOVE && cc.id == n->id) {
-				n->removed = true;
-				node_log(n, NODE_LOG_WARN, "node", NULL,
-					 "this node was removed from the cluster");
+			    cc.op == RAFT_CONF_REMOVE) {
+				if (cc.id == n->id) {
+					n->removed = true;
+					node_log(n, NODE_LOG_WARN, "node", NULL,
+						 "this node was removed from the cluster");
+				} else {
+					/* it must dial again, to be told */
+					net_forget_peer(n->net, cc.id);
+					net_disconnect(n->net, cc.id);
+				}
 			}
 		}
 		while ((r = n->proposals.head) != NULL && r->index <= e->index) {

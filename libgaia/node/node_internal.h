@@ -28,6 +28,9 @@ struct node_book {
 	size_t n;
 };
 
+/* How a refusal of a removed node starts (the node that reads it knows). */
+#define NODE_REMOVED_PREFIX "removed: "
+
 /* A list of requests, FIFO. */
 struct node_reqq {
 	struct node_req *head, *tail;
@@ -87,6 +90,7 @@ struct node {
 	raft_id last_leader;
 	int last_role;
 	bool removed;
+	bool want_reconnect;
 
 	/* stop */
 	bool fatal;

@@ -1,1 +1,8 @@
-# bats suites (real processes on loopback)
+# bats suites: real gaia_go processes on loopback (tests/lib/cluster.bash)
+TEST_EXTENSIONS = .bats
+BATS_LOG_COMPILER = $(top_srcdir)/tests/bats/run-bats
+BATS_SUITES = tests/bats/kv_api.bats tests/bats/failover.bats \
+	tests/bats/membership.bats
+TESTS += $(BATS_SUITES)
+EXTRA_DIST += $(BATS_SUITES) tests/bats/common.bash tests/bats/run-bats \
+	tests/lib/cluster.bash

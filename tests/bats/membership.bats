@@ -1,0 +1,62 @@
+#!/usr/bin/env bats
+# Membership on real processes: a node added under load becomes a voter,
+# removal, and nodes that must be refused.
+
+setup() {
+	load common
+	cluster_init
+	cluster_up 3
+}
+
+teardown() {
+	cluster_teardown
+}
+
+@test "a 4th node added under write load catches up and becomes a voter" {
+	( for k in $(seq 1 300); do kv_put 1 "load-$k" "value-$k" >/dev/null; done ) &
+	load=$!
+	node_start 4 false
+	wait_http 4
+	run add_node 4
+	assert_output --partial '"node-4"'
+	wait_voter 1 4 30
+	wait "$load"
+	wait_same_state 4 20
+	run kv_get 4 load-300 consistency=stale
+	assert_output value-300
+}
+
+@test "removing a running peer; it then reports itself removed" {
+	l=$(leader_index 3)
+	victim=$(( l % 3 + 1 ))
+	http DELETE "http://$(node_api "$l")/api/cluster/peers/node-$victim"
+	assert_equal "$status_code" 200
+	run bash -c "curl -s http://$(node_api "$l")/api/cluster/status | jq -r '[.nodes[].id] | join(\" \")'"
+	refute_output --partial "node-$victim"
+	[ "$(kv_put "$l" after-remove yes)" = 200 ]
+	for _ in $(seq 1 50); do
+		status_of "$victim" | jq -e '.node_state == "removed"' >/dev/null && break
+		sleep 0.1
+	done
+	run bash -c "curl -s http://$(node_api "$victim")/api/cluster/status | jq -r .node_state"
+	assert_output removed
+	http POST "http://$(node_api "$l")/api/cluster/peers" -d "{\"node_id\":\"node-$victim\",\"address\":\"$(node_raft "$victim")\"}"
+	assert_equal "$status_code" 409
+	run jq -r .message <<<"$body"
+	assert_output --partial "wipe"
+}
+
+@test "a node of another cluster is refused at the handshake" {
+	# node 5 bootstraps its own cluster; node-1's cluster is told to add it
+	node_start 5 true
+	wait_http 5
+	add_node 5 >/dev/null
+	for _ in $(seq 1 40); do
+		grep -q "cluster id" "$GT_DIR/node-5.log" && break
+		sleep 0.1
+	done
+	run grep -h "cluster id" "$GT_DIR/node-5.log"
+	assert_output --partial "differs"
+	run bash -c "curl -s http://$(node_api 5)/api/cluster/status | jq -r .peer_count"
+	assert_output 1
+}
