@@ -8,3 +8,5 @@ include tests/unit/config.mk
 include tests/unit/net.mk
 include tests/unit/node.mk
 include tests/unit/api.mk
+include tests/unit/cli.mk
+include tests/unit/client.mk
