@@ -10,3 +10,4 @@ include tests/unit/node.mk
 include tests/unit/api.mk
 include tests/unit/cli.mk
 include tests/unit/client.mk
+include tests/unit/lincheck.mk

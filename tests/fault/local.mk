@@ -1,0 +1,1 @@
+# the fault suite: see tests/fault/README.md
