@@ -228,6 +228,25 @@ static void loop_main(void *arg)
 	uv_run(&n->loop, UV_RUN_DEFAULT);
 }
 
+/* Peers forward requests to our REST address: a wildcard listen host
+ * (0.0.0.0, ::) is replaced by the host of the advertised Raft address. */
+static void advertised_api_addr(struct node *n)
+{
+	char host[CONFIG_STR], ahost[CONFIG_STR];
+	uint16_t port, aport;
+	str_copy(n->api_addr, sizeof n->api_addr, n->cfg.http_addr);
+	if (config_parse_addr(n->cfg.http_addr, host, sizeof host, &port) != GAIA_OK)
+		return;
+	if (strcmp(host, "0.0.0.0") != 0 && strcmp(host, "::") != 0 && host[0] != 0)
+		return;
+	if (config_parse_addr(n->cfg.advertise_addr, ahost, sizeof ahost, &aport) != GAIA_OK)
+		return;
+	if (strchr(ahost, ':') != NULL)
+		snprintf(n->api_addr, sizeof n->api_addr, "[%.100s]:%u", ahost, port);
+	else
+		snprintf(n->api_addr, sizeof n->api_addr, "%.100s:%u", ahost, port);
+}
+
 int node_start(struct node **out, const struct node_options *o, char *errmsg)
 {
 	struct node *n;
@@ -247,6 +266,7 @@ int node_start(struct node **out, const struct node_options *o, char *errmsg)
 	pthread_mutex_init(&n->q_lock, NULL);
 	str_copy(n->name, sizeof n->name, n->cfg.node_id);
 	n->id = node_id_from_name(n->name);
+	advertised_api_addr(n);
 	n->tick_ms = n->cfg.heartbeat_timeout_ms / 3;
 	if (n->tick_ms == 0)
 		n->tick_ms = 1;
@@ -266,7 +286,7 @@ int node_start(struct node **out, const struct node_options *o, char *errmsg)
 	no.self.id = n->id;
 	str_copy(no.self.name, sizeof no.self.name, n->name);
 	str_copy(no.self.raft_addr, sizeof no.self.raft_addr, n->cfg.advertise_addr);
-	str_copy(no.self.api_addr, sizeof no.self.api_addr, n->cfg.http_addr);
+	str_copy(no.self.api_addr, sizeof no.self.api_addr, n->api_addr);
 	no.bind_addr = n->cfg.bind_addr;
 	no.rpc_timeout_ms = n->cfg.rpc_timeout_ms;
 	no.backoff_min_ms = n->tick_ms;

@@ -44,6 +44,7 @@ struct node {
 	char name[NODE_NAME_MAX];
 	raft_id id;
 	uint64_t cluster_id;
+	char api_addr[NODE_ADDR_MAX]; /* REST address others can dial */
 	int lock_fd;
 	char raft_dir[CONFIG_STR + 16];
 	char snap_dir_path[CONFIG_STR + 16];

@@ -303,7 +303,7 @@ static int bootstrap(struct node *n, char *errmsg)
 	self.id = n->id;
 	str_copy(self.name, sizeof self.name, n->name);
 	str_copy(self.raft_addr, sizeof self.raft_addr, n->cfg.advertise_addr);
-	str_copy(self.api_addr, sizeof self.api_addr, n->cfg.http_addr);
+	str_copy(self.api_addr, sizeof self.api_addr, n->api_addr);
 	ctx = book_ctx_encode(&self, 1, &len);
 	if (ctx == NULL)
 		return errmsg_set(errmsg, GAIA_ENOMEM, "out of memory");
@@ -366,7 +366,7 @@ int node_storage_open(struct node *n, char *errmsg)
 	self.id = n->id;
 	str_copy(self.name, sizeof self.name, n->name);
 	str_copy(self.raft_addr, sizeof self.raft_addr, n->cfg.advertise_addr);
-	str_copy(self.api_addr, sizeof self.api_addr, n->cfg.http_addr);
+	str_copy(self.api_addr, sizeof self.api_addr, n->api_addr);
 	book_put(&n->book, &self);
 
 	rv = load_snapshot(n, &snap, errmsg);
