@@ -3,7 +3,12 @@
 
 bool raft_promotable(const struct raft *r)
 {
-	return raft_conf_is_voter(&r->conf, r->o.id);
+	/* A node whose own removal is appended but not committed may hold
+	 * the only up-to-date log: it must still be able to campaign (and,
+	 * counting only the new configuration's voters, finish the change),
+	 * or the cluster can wait for it forever. */
+	return raft_conf_is_voter(&r->conf, r->o.id) ||
+	       (r->conf_index > r->commit && r->conf_removes == r->o.id);
 }
 
 uint32_t raft_quorum(const struct raft *r)
