@@ -11,3 +11,4 @@ include tests/unit/api.mk
 include tests/unit/cli.mk
 include tests/unit/client.mk
 include tests/unit/lincheck.mk
+include tests/unit/metrics.mk
