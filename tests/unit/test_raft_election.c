@@ -574,6 +574,41 @@ static void test_candidate_needs_majority(void **state)
 	h_free(&h);
 }
 
+/* What the leader shows of each follower: last contact (tick of the last
+ * answer) and recent activity, which CheckQuorum clears at each check. */
+static void test_progress_contact(void **state)
+{
+	struct harness h;
+	struct raft_progress_info p2, p3;
+	struct raft *l;
+	(void)state;
+	h_init(&h, 3, 3, 0, NULL);
+	h_elect(&h, 1);
+	l = h_raft(&h, 1);
+	h_run(&h, 5);
+	assert_int_equal(raft_ticks(l), 5);
+	assert_int_equal(raft_progress(l, 2, &p2), GAIA_OK);
+	assert_int_equal(p2.id, 2);
+	assert_int_equal(p2.last_contact, 5);
+	assert_true(p2.recent_active);
+	h_cut(&h, 1, 2);
+	h_run(&h, 3);
+	assert_int_equal(raft_progress(l, 2, &p2), GAIA_OK);
+	assert_int_equal(raft_progress(l, 3, &p3), GAIA_OK);
+	assert_int_equal(p2.last_contact, 5);
+	assert_int_equal(p3.last_contact, 8);
+	assert_true(p2.recent_active);
+	h_run(&h, 2); /* the check at tick 10 */
+	assert_int_equal(raft_progress(l, 2, &p2), GAIA_OK);
+	assert_int_equal(raft_progress(l, 3, &p3), GAIA_OK);
+	assert_false(p2.recent_active);
+	assert_true(p3.recent_active);
+	assert_int_equal(p3.last_contact, 10);
+	assert_int_equal(raft_progress(l, 9, &p2), GAIA_ENOTFOUND);
+	assert_int_equal(raft_progress(h_raft(&h, 2), 1, &p2), GAIA_ENOTLEADER);
+	h_free(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -588,6 +623,7 @@ int main(void)
 		cmocka_unit_test(test_check_quorum_steps_down),
 		cmocka_unit_test(test_check_quorum_majority_keeps_leader),
 		cmocka_unit_test(test_no_check_quorum_keeps_leader),
+		cmocka_unit_test(test_progress_contact),
 		cmocka_unit_test(test_lease_ignores_vote_requests),
 		cmocka_unit_test(test_peer_down_fast_failover),
 		cmocka_unit_test(test_peer_down_other_voter_in_lease),
