@@ -22,6 +22,7 @@ int main(int argc, char **argv)
 	struct api_options ao;
 	struct node *node = NULL;
 	struct api *api = NULL;
+	struct prom *prom = NULL;
 	char errmsg[GAIA_ERRMSG_SIZE];
 	sigset_t set;
 	int sig, rv;
@@ -83,6 +84,15 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	if (cfg.metrics_addr[0] && prom_start(&prom, node, api, cfg.metrics_addr, errmsg) != GAIA_OK) {
+		daemon_log(&lo, 0, "api", errmsg, "");
+		node_request_stop(node);
+		api_stop(api);
+		node_wait(node);
+		node_free(node);
+		return 1;
+	}
+
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
 			continue;
@@ -93,6 +103,7 @@ int main(int argc, char **argv)
 	daemon_log(&lo, 2, "node", sig == SIGTERM ? "SIGTERM: stopping" : "SIGINT: stopping", "");
 	/* the API stops taking requests before the node goes away */
 	node_request_stop(node);
+	prom_stop(prom);
 	api_stop(api);
 	node_wait(node);
 	node_free(node);

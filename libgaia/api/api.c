@@ -330,6 +330,7 @@ static struct MHD_Daemon *api_daemon(struct api *a, int fd)
 void api_destroy(struct api *a)
 {
 	pthread_mutex_destroy(&a->mu);
+	pthread_mutex_destroy(&a->count_mu);
 	pthread_cond_destroy(&a->cond);
 	free(a->socket_path);
 	free(a);
@@ -368,6 +369,7 @@ int api_start(struct api **out, const struct api_options *o, char *errmsg)
 	a->http_port = -1;
 	a->refs = 1;
 	pthread_mutex_init(&a->mu, NULL);
+	pthread_mutex_init(&a->count_mu, NULL);
 	pthread_cond_init(&a->cond, NULL);
 	if (want_tcp) {
 		snprintf(a->http_addr, sizeof a->http_addr, "%s", o->http_addr);

@@ -73,4 +73,11 @@ void api_stop(struct api *a);
 /* The TCP port bound, or -1 without TCP. */
 int api_http_port(const struct api *a);
 
+/* The Prometheus endpoint (GET /metrics on its own address): the node's
+ * figures and the API's request counters. */
+struct prom;
+int prom_start(struct prom **out, struct node *node, struct api *api,
+	       const char *addr, char *errmsg);
+void prom_stop(struct prom *p);
+
 #endif

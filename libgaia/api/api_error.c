@@ -65,6 +65,7 @@ int api_queue(struct api_call *c, unsigned status, struct MHD_Response *r)
 	ok = MHD_queue_response(c->conn, status, r);
 	MHD_destroy_response(r);
 	c->phase = API_PHASE_ANSWERED;
+	api_count(a, c->path, status);
 	if (status >= 500)
 		api_log_call(c, NODE_LOG_DEBUG, "answered with an error");
 	return ok == MHD_YES ? API_STEP_ANSWERED : API_STEP_FAIL;

@@ -43,6 +43,14 @@ struct api {
 	unsigned resuming;      /* MHD_resume_connection() calls under way */
 	unsigned draining;      /* calls woken by api_stop, not yet closed */
 	struct api_call *calls; /* every live call */
+	/* requests answered, by route and status, for /metrics */
+	pthread_mutex_t count_mu;
+	struct api_count {
+		char route[40];
+		unsigned code;
+		uint64_t n;
+	} counts[64];
+	size_t n_counts;
 };
 
 enum api_phase {
@@ -172,6 +180,11 @@ int api_forward_to_leader(struct api_call *c, const struct node_status *s, const
 /* api_kv.c, api_cluster.c */
 int api_kv_route(struct api_call *c, const char *rest);
 int api_cluster_route(struct api_call *c, const char *rest);
+int api_ops_route(struct api_call *c, const char *rest); /* -1: not ours */
+struct metrics_buf;
+void api_count(struct api *a, const char *path, unsigned code);
+void api_metrics_write(struct api *a, struct metrics_buf *b);
+json_t *api_json_health(const struct node_status *s);
 
 /* api_json.c */
 json_t *api_json_status(const struct node_status *s);

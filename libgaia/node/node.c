@@ -132,6 +132,8 @@ static void log_role_changes(struct node *n)
 	if (role == n->last_role && leader == n->last_leader)
 		return;
 	snprintf(kv, sizeof kv, "term=%llu", (unsigned long long)raft_term(n->raft));
+	if (leader != n->last_leader && leader != 0)
+		n->m_elections++;
 	if (role == RAFT_LEADER && n->last_role != RAFT_LEADER)
 		node_log(n, NODE_LOG_INFO, "raft", kv, "became leader");
 	else if (leader != n->last_leader && leader != 0) {
@@ -158,6 +160,7 @@ static void on_tick(uv_timer_t *t)
 	promote_learners(n);
 	node_pump(n);
 	log_role_changes(n);
+	node_transfers_progress(n);
 	if (n->stop_requested)
 		stop_loop(n);
 }
@@ -262,6 +265,7 @@ int node_start(struct node **out, const struct node_options *o, char *errmsg)
 	n->log_ud = o->log_ud;
 	n->lock_fd = -1;
 	n->recv_fd = -1;
+	metrics_hist_init(&n->m_commit, metrics_latency_bounds, metrics_latency_bounds_n);
 	n->last_role = -1;
 	pthread_mutex_init(&n->q_lock, NULL);
 	str_copy(n->name, sizeof n->name, n->cfg.node_id);

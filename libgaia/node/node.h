@@ -76,6 +76,11 @@ enum node_op {
 	NODE_OP_ADD_PEER,     /* peer_name, peer_addr, [peer_api], [voter], [dry_run] */
 	NODE_OP_REMOVE_PEER,  /* peer_name, [force], [dry_run] */
 	NODE_OP_LEAVE,        /* this node leaves (leader transfers first) */
+	NODE_OP_FORCE_ELECTION, /* [peer_name = target]: leader transfers, a
+				 * leaderless node campaigns -> status */
+	NODE_OP_REJOIN,       /* [peer_addr = leader address]: reconnect now */
+	NODE_OP_DIGEST,       /* -> index (applied), digest, count */
+	NODE_OP_METRICS,      /* -> out_value: Prometheus text of the node */
 	NODE_OP_COUNT
 };
 
@@ -119,6 +124,11 @@ struct node_req {
 	struct node_status status;    /* STATUS; also leader info on ENOTLEADER */
 	/* ADD/REMOVE dry runs and results: voters/quorum/tolerance */
 	uint32_t voters_before, voters_after;
+	/* DIGEST: 64-bit digest and key count of the state at index */
+	uint64_t digest;
+	uint64_t count;
+	/* FORCE_ELECTION, REJOIN: what the node did, for the answer */
+	char action[128];
 
 	void (*done)(struct node_req *req);
 	void *ud;
@@ -129,6 +139,7 @@ struct node_req {
 	uint64_t term;
 	uint64_t read_index;
 	uint64_t deadline_ms;
+	uint64_t start_us;
 	void *priv;
 };
 

@@ -73,9 +73,13 @@ void node_apply_entries(struct node *n, const struct raft_entry *ents, size_t co
 		if (e->index <= kv_applied_index(n->kv))
 			continue; /* already in the restored snapshot */
 		memset(&res, 0, sizeof res);
-		if (e->type == RAFT_ENTRY_NORMAL)
+		if (e->type == RAFT_ENTRY_NORMAL) {
 			rv = kv_apply(n->kv, e->index, e->buf ? e->buf->data : NULL,
 				      e->buf ? e->buf->len : 0, &res);
+			n->m_ops[res.status == GAIA_ECAS ? 2
+				 : res.op == KV_OP_PUT ? 0
+				 : res.op == KV_OP_DELETE ? 1 : 3]++;
+		}
 		else
 			rv = kv_apply_noop(n->kv, e->index);
 		if (rv != GAIA_OK) {
@@ -102,8 +106,11 @@ void node_apply_entries(struct node *n, const struct raft_entry *ents, size_t co
 		}
 		while ((r = n->proposals.head) != NULL && r->index <= e->index) {
 			reqq_pop(&n->proposals);
-			if (r->index == e->index && r->term == e->term)
+			if (r->index == e->index && r->term == e->term) {
+				metrics_hist_observe(&n->m_commit,
+						     (double)(node_mono_ms() * 1000 - r->start_us) / 1e6);
 				finish_write(r, &res);
+			}
 			else
 				req_finish(r, GAIA_ECANCELED,
 					   "the write lost its place in the log to a new leader; "
@@ -246,6 +253,7 @@ void node_fail_all(struct node *n, int err, const char *msg)
 	fail_queue(&n->reads_wait, err, msg);
 	fail_queue(&n->reads_ready, err, msg);
 	fail_queue(&n->conf_wait, err, msg);
+	fail_queue(&n->transfer_wait, err, msg);
 }
 
 static void expire_queue(struct node_reqq *q, uint64_t now, const char *msg)

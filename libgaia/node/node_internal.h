@@ -8,6 +8,7 @@
 #include <uv.h>
 
 #include "kv/kv.h"
+#include "metrics/metrics.h"
 #include "net/net.h"
 #include "node/node.h"
 #include "snap/snap.h"
@@ -84,6 +85,7 @@ struct node {
 	struct node_reqq reads_wait;    /* waiting for a ReadIndex */
 	struct node_reqq reads_ready;   /* waiting for applied >= read_index */
 	struct node_reqq conf_wait;     /* membership changes waiting to commit */
+	struct node_reqq transfer_wait; /* forced elections waiting for a leader */
 	uint64_t next_seq;
 
 	/* health and status */
@@ -92,6 +94,11 @@ struct node {
 	int last_role;
 	bool removed;
 	bool want_reconnect;
+
+	/* metrics */
+	uint64_t m_elections;     /* leadership changes seen */
+	uint64_t m_ops[4];        /* applied: put, delete, failed cas, other */
+	struct metrics_hist m_commit;
 
 	/* stop */
 	bool fatal;
@@ -159,6 +166,10 @@ struct node_req *reqq_pop(struct node_reqq *q);
 
 /* node_req.c */
 void node_take_requests(struct node *n);
+
+/* node_ops.c */
+void node_dispatch_ops(struct node *n, struct node_req *r);
+void node_transfers_progress(struct node *n);
 
 /* node_status.c */
 void node_fill_status(struct node *n, struct node_status *st);

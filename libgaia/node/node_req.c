@@ -43,7 +43,7 @@ int node_submit(struct node *n, struct node_req *req)
 	return GAIA_OK;
 }
 
-static void not_leader(struct node *n, struct node_req *r)
+void node_not_leader(struct node *n, struct node_req *r)
 {
 	node_fill_status(n, &r->status);
 	if (r->status.has_leader)
@@ -76,7 +76,7 @@ static void do_write(struct node *n, struct node_req *r)
 	cmd.value = r->value;
 	cmd.value_len = r->op == NODE_OP_PUT ? r->value_len : 0;
 	if (raft_role(n->raft) != RAFT_LEADER) {
-		not_leader(n, r);
+		node_not_leader(n, r);
 		return;
 	}
 	len = kv_cmd_encoded_size(&cmd);
@@ -105,10 +105,11 @@ static void do_write(struct node *n, struct node_req *r)
 		return;
 	}
 	if (rv != GAIA_OK) {
-		not_leader(n, r);
+		node_not_leader(n, r);
 		return;
 	}
 	r->deadline_ms = deadline(n);
+	r->start_us = node_mono_ms() * 1000;
 	reqq_push(&n->proposals, r);
 }
 
@@ -119,12 +120,12 @@ static void do_read(struct node *n, struct node_req *r)
 		return;
 	}
 	if (raft_role(n->raft) != RAFT_LEADER) {
-		not_leader(n, r);
+		node_not_leader(n, r);
 		return;
 	}
 	r->seq = ++n->next_seq;
 	if (raft_read_index(n->raft, r->seq) != GAIA_OK) {
-		not_leader(n, r);
+		node_not_leader(n, r);
 		return;
 	}
 	r->deadline_ms = deadline(n);
@@ -165,7 +166,7 @@ static void do_membership(struct node *n, struct node_req *r)
 		return;
 	}
 	if (raft_role(n->raft) != RAFT_LEADER) {
-		not_leader(n, r);
+		node_not_leader(n, r);
 		return;
 	}
 	c = raft_conf(n->raft);
@@ -266,7 +267,7 @@ static void dispatch(struct node *n, struct node_req *r)
 		do_membership(n, r);
 		break;
 	default:
-		req_finish(r, GAIA_EINVAL, "unknown operation %d", r->op);
+		node_dispatch_ops(n, r);
 	}
 }
 

@@ -1,0 +1,222 @@
+/* The operator's requests beyond reads, writes and membership: forced
+ * elections, rejoining, the state digest and the node's metrics. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics/metrics.h"
+#include "node/node_internal.h"
+
+void node_not_leader(struct node *n, struct node_req *r);
+
+/* On the leader: hand leadership to the target (or the most up-to-date
+ * voter) and answer once another node leads. Without a leader: campaign
+ * now. A follower that has a leader sends the request there. */
+static void force_election(struct node *n, struct node_req *r)
+{
+	raft_id target = 0;
+	int rv;
+	if (r->peer_name[0]) {
+		target = node_id_from_name(r->peer_name);
+		if (!raft_conf_is_voter(raft_conf(n->raft), target)) {
+			req_finish(r, GAIA_ENOTFOUND, "'%s' is not a voter of the cluster",
+				   r->peer_name);
+			return;
+		}
+	}
+	if (raft_role(n->raft) == RAFT_LEADER) {
+		if (target == n->id) {
+			str_copy(r->action, sizeof r->action, "this node already leads");
+			node_fill_status(n, &r->status);
+			req_finish(r, GAIA_OK, NULL);
+			return;
+		}
+		rv = raft_transfer_leadership(n->raft, target);
+		if (rv != GAIA_OK) {
+			req_finish(r, rv == GAIA_ENOTFOUND ? GAIA_EBUSY : rv, "%s",
+				   raft_errmsg(n->raft));
+			return;
+		}
+		str_copy(r->action, sizeof r->action, "leadership transferred");
+		r->deadline_ms = node_mono_ms() + 2 * n->cfg.election_timeout_ms + 500;
+		reqq_push(&n->transfer_wait, r);
+		return;
+	}
+	if (raft_leader(n->raft) != 0) {
+		node_not_leader(n, r);
+		return;
+	}
+	if (raft_campaign(n->raft) != GAIA_OK) {
+		req_finish(r, GAIA_EINVAL, "this node is not a voter: it cannot campaign");
+		return;
+	}
+	str_copy(r->action, sizeof r->action, "no leader was known: this node campaigns now");
+	r->deadline_ms = node_mono_ms() + 2 * n->cfg.election_timeout_ms + 500;
+	reqq_push(&n->transfer_wait, r);
+}
+
+/* Called on every tick and role change: answer forced elections once a
+ * leader other than the one asked is known (or the campaign is over). */
+void node_transfers_progress(struct node *n)
+{
+	struct node_req *r;
+	raft_id leader = raft_leader(n->raft);
+	while ((r = n->transfer_wait.head) != NULL) {
+		bool done = leader != 0 && (raft_role(n->raft) != RAFT_LEADER ||
+					    raft_transferee(n->raft) == 0);
+		if (!done && node_mono_ms() < r->deadline_ms)
+			return;
+		reqq_pop(&n->transfer_wait);
+		node_fill_status(n, &r->status);
+		if (leader == 0 || (r->status.role && !strcmp(r->status.role, "leader") &&
+				    strstr(r->action, "transferred")))
+			req_finish(r, GAIA_EUNAVAIL,
+				   "no new leader within the election timeout; retry");
+		else
+			req_finish(r, GAIA_OK, NULL);
+	}
+}
+
+static void rejoin(struct node *n, struct node_req *r)
+{
+	if (n->removed || raft_removed_for_good_id(n->raft, n->id)) {
+		req_finish(r, GAIA_EREMOVED,
+			   "this node was removed from the cluster: to join again, wipe its "
+			   "data dir (raft_logs, snapshots, node.json) and add it under a new "
+			   "node id");
+		return;
+	}
+	net_reconnect_all(n->net);
+	str_copy(r->action, sizeof r->action,
+		 "reconnected to every member with the backoff reset");
+	node_fill_status(n, &r->status);
+	req_finish(r, GAIA_OK, NULL);
+}
+
+static void digest(struct node *n, struct node_req *r)
+{
+	struct kv_view *v;
+	if (kv_freeze(n->kv, &v) != GAIA_OK) {
+		req_finish(r, GAIA_ENOMEM, "out of memory");
+		return;
+	}
+	r->index = kv_view_index(v);
+	r->count = kv_view_count(v);
+	r->digest = kv_digest(v);
+	kv_view_release(v);
+	req_finish(r, GAIA_OK, NULL);
+}
+
+static void gauge(struct metrics_buf *b, const char *name, const char *help, double v)
+{
+	metrics_family(b, name, "gauge", help);
+	metrics_sample(b, name, "", v);
+}
+
+static void metrics(struct node *n, struct node_req *r)
+{
+	struct metrics_buf b = {0};
+	struct node_status *st = malloc(sizeof *st);
+	struct wal_info wi;
+	char lab[160];
+	uint64_t cum = 0;
+	int unhealthy = 0;
+
+	if (st == NULL) {
+		req_finish(r, GAIA_ENOMEM, "out of memory");
+		return;
+	}
+	node_fill_status(n, st);
+	wal_info(n->wal, &wi);
+	metrics_family(&b, "raft_leader_elections_total", "counter",
+		       "Leadership changes this node has seen.");
+	metrics_sample(&b, "raft_leader_elections_total", "", (double)n->m_elections);
+	metrics_family(&b, "raft_log_index", "gauge", "First and last index of the log.");
+	metrics_sample(&b, "raft_log_index", "type=\"first\"", (double)st->first_index);
+	metrics_sample(&b, "raft_log_index", "type=\"last\"", (double)st->last_index);
+	gauge(&b, "raft_applied_index", "Last index applied to the state machine.",
+	      (double)st->applied_index);
+	gauge(&b, "raft_commit_index", "Last index known committed.", (double)st->commit_index);
+	gauge(&b, "raft_term", "Current term.", (double)st->term);
+	gauge(&b, "raft_is_leader", "1 if this node is the leader.",
+	      raft_role(n->raft) == RAFT_LEADER ? 1 : 0);
+	gauge(&b, "raft_log_size_bytes", "Bytes of the write-ahead log.", (double)wi.size_bytes);
+	gauge(&b, "raft_log_segments", "Segment files of the write-ahead log.", (double)wi.segments);
+	metrics_family(&b, "raft_state_machine_ops_total", "counter",
+		       "Commands applied to the key-value state machine, by kind.");
+	metrics_sample(&b, "raft_state_machine_ops_total", "op=\"put\"", (double)n->m_ops[0]);
+	metrics_sample(&b, "raft_state_machine_ops_total", "op=\"delete\"", (double)n->m_ops[1]);
+	metrics_sample(&b, "raft_state_machine_ops_total", "op=\"cas_failed\"", (double)n->m_ops[2]);
+	metrics_sample(&b, "raft_state_machine_ops_total", "op=\"other\"", (double)n->m_ops[3]);
+	gauge(&b, "raft_kv_keys", "Keys in the state machine.", (double)kv_count(n->kv));
+	for (size_t i = 0; i < st->n_peers; i++)
+		if (!strcmp(st->peers[i].state, "unhealthy"))
+			unhealthy++;
+	gauge(&b, "raft_unhealthy_peers", "Peers the leader marks unhealthy (0 elsewhere).",
+	      unhealthy);
+	metrics_family(&b, "raft_peer_match_index", "gauge",
+		       "Highest index known replicated on each peer (leader only).");
+	for (size_t i = 0; i < st->n_peers && raft_role(n->raft) == RAFT_LEADER; i++) {
+		lab[0] = 0;
+		metrics_label(lab, sizeof lab, "peer", st->peers[i].name);
+		metrics_sample(&b, "raft_peer_match_index", lab, (double)st->peers[i].match_index);
+	}
+	metrics_family(&b, "raft_peer_lag", "gauge",
+		       "Entries each peer is behind the leader (leader only).");
+	for (size_t i = 0; i < st->n_peers && raft_role(n->raft) == RAFT_LEADER; i++) {
+		lab[0] = 0;
+		metrics_label(lab, sizeof lab, "peer", st->peers[i].name);
+		metrics_sample(&b, "raft_peer_lag", lab, (double)st->peers[i].lag);
+	}
+	metrics_family(&b, "raft_wal_fsync_seconds", "histogram",
+		       "Latency of the WAL's fdatasync calls.");
+	for (int i = 0; i < WAL_FSYNC_BUCKETS; i++) {
+		char le[32];
+		cum += wi.fsync_hist[i];
+		if (i < WAL_FSYNC_BUCKETS - 1)
+			snprintf(le, sizeof le, "%g", wal_fsync_bucket_us[i] / 1e6);
+		else
+			snprintf(le, sizeof le, "+Inf");
+		lab[0] = 0;
+		metrics_label(lab, sizeof lab, "le", le);
+		metrics_sample(&b, "raft_wal_fsync_seconds_bucket", lab, (double)cum);
+	}
+	metrics_sample(&b, "raft_wal_fsync_seconds_sum", "", (double)wi.fsync_ns_total / 1e9);
+	metrics_sample(&b, "raft_wal_fsync_seconds_count", "", (double)cum);
+	metrics_family(&b, "raft_wal_batches_total", "counter",
+		       "Write batches of the WAL (one write and one fdatasync each).");
+	metrics_sample(&b, "raft_wal_batches_total", "", (double)wi.batches);
+	metrics_family(&b, "raft_wal_appends_total", "counter", "Entries appended to the WAL.");
+	metrics_sample(&b, "raft_wal_appends_total", "", (double)wi.appends);
+	metrics_family(&b, "raft_commit_latency_seconds", "histogram",
+		       "From proposal to apply on the leader, for writes.");
+	metrics_hist_write(&b, "raft_commit_latency_seconds", "", &n->m_commit);
+	free(st);
+	if (b.failed) {
+		metrics_buf_free(&b);
+		req_finish(r, GAIA_ENOMEM, "out of memory");
+		return;
+	}
+	r->out_value = (uint8_t *)b.p;
+	r->out_len = b.len;
+	req_finish(r, GAIA_OK, NULL);
+}
+
+void node_dispatch_ops(struct node *n, struct node_req *r)
+{
+	switch (r->op) {
+	case NODE_OP_FORCE_ELECTION:
+		force_election(n, r);
+		break;
+	case NODE_OP_REJOIN:
+		rejoin(n, r);
+		break;
+	case NODE_OP_DIGEST:
+		digest(n, r);
+		break;
+	case NODE_OP_METRICS:
+		metrics(n, r);
+		break;
+	default:
+		req_finish(r, GAIA_EINVAL, "unknown operation %d", r->op);
+	}
+}
