@@ -66,6 +66,10 @@ void node_transfers_progress(struct node *n)
 		if (!done && node_mono_ms() < r->deadline_ms)
 			return;
 		reqq_pop(&n->transfer_wait);
+		if (r->op == NODE_OP_LEAVE && done) {
+			node_not_leader(n, r); /* the new leader removes us */
+			continue;
+		}
 		node_fill_status(n, &r->status);
 		if (leader == 0 || (r->status.role && !strcmp(r->status.role, "leader") &&
 				    strstr(r->action, "transferred")))

@@ -159,8 +159,20 @@ static void do_membership(struct node *n, struct node_req *r)
 	uint8_t *ctx = NULL;
 	size_t ctx_len = 0;
 
-	if (r->op == NODE_OP_LEAVE)
+	if (r->op == NODE_OP_LEAVE) {
 		str_copy(r->peer_name, sizeof r->peer_name, n->name);
+		/* a leader hands over first; the new leader then removes us
+		 * (the API forwards the removal there) */
+		if (raft_role(n->raft) == RAFT_LEADER && !r->dry_run &&
+		    raft_conf_voters(raft_conf(n->raft)) > 1 &&
+		    raft_transfer_leadership(n->raft, 0) == GAIA_OK) {
+			node_log(n, NODE_LOG_INFO, "raft", NULL,
+				 "leaving the cluster: handing leadership over first");
+			r->deadline_ms = node_mono_ms() + 2 * n->cfg.election_timeout_ms + 500;
+			reqq_push(&n->transfer_wait, r);
+			return;
+		}
+	}
 	if (r->peer_name[0] == 0) {
 		req_finish(r, GAIA_EINVAL, "a node id is needed");
 		return;

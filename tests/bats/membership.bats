@@ -60,3 +60,41 @@ teardown() {
 	run bash -c "curl -s http://$(node_api 5)/api/cluster/status | jq -r .peer_count"
 	assert_output 1
 }
+
+@test "the leader leaves: leadership moves first, then it is removed" {
+	l=$(leader_index 3)
+	http DELETE "http://$(node_api "$l")/api/cluster/self"
+	assert_equal "$status_code" 200
+	grep -q "handing leadership over first" "$GT_DIR/node-$l.log"
+	other=$(( l % 3 + 1 ))
+	run bash -c "curl -s http://$(node_api "$other")/api/cluster/status | jq -r '[.nodes[].id] | join(\" \")'"
+	refute_output --partial "node-$l"
+	[ "$(kv_put "$other" after-leave yes)" = 200 ]
+}
+
+@test "force removal of a dead node; when it returns it is refused and the leader's term stays" {
+	l=$(leader_index 3)
+	dead=$(( l % 3 + 1 ))
+	node_kill "$dead"
+	http DELETE "http://$(node_api "$l")/api/cluster/peers/node-$dead"
+	[ "$status_code" = 409 ] || [ "$status_code" = 200 ]
+	if [ "$status_code" = 409 ]; then
+		run jq -r .message <<<"$body"
+		assert_output --partial "force=true"
+		http DELETE "http://$(node_api "$l")/api/cluster/peers/node-$dead?force=true"
+		assert_equal "$status_code" 200
+	fi
+	term=$(status_of "$l" | jq -r .term)
+	node_start "$dead" false
+	wait_http "$dead"
+	for _ in $(seq 1 60); do
+		status_of "$dead" | jq -e '.node_state == "removed"' >/dev/null && break
+		sleep 0.1
+	done
+	run bash -c "curl -s http://$(node_api "$dead")/api/cluster/status | jq -r .node_state"
+	assert_output removed
+	sleep 1.5 # several election timeouts: the returned node must not disturb anyone
+	assert_equal "$(status_of "$l" | jq -r .term)" "$term"
+	assert_equal "$(status_of "$l" | jq -r .role)" leader
+	grep -q "was removed" "$GT_DIR/node-$l.log"
+}
