@@ -5,4 +5,5 @@ BATS_SUITES = tests/bats/kv_api.bats tests/bats/failover.bats \
 	tests/bats/membership.bats tests/bats/devcluster.bats tests/bats/ops.bats
 TESTS += $(BATS_SUITES)
 EXTRA_DIST += $(BATS_SUITES) tests/bats/common.bash tests/bats/run-bats \
-	tests/lib/cluster.bash
+	tests/lib/cluster.bash examples/prometheus/prometheus.yml \
+	examples/prometheus/raft_alerts.yml

@@ -93,3 +93,12 @@ setup() {
 	grep -q 'raft_peer_lag{peer="node-' "$BATS_TEST_TMPDIR/m$l"
 	command -v promtool >/dev/null || skip "promtool is not installed: exposition not linted"
 }
+
+@test "the example Prometheus configuration and alert rules load" {
+	command -v promtool >/dev/null || skip "promtool is not installed"
+	run promtool check rules "$GAIA_TOP/examples/prometheus/raft_alerts.yml"
+	assert_success
+	assert_output --partial "5 rules found"
+	run promtool check config "$GAIA_TOP/examples/prometheus/prometheus.yml"
+	assert_success
+}
