@@ -13,6 +13,19 @@ http() {
 	body=${out%$'\n'*}
 }
 
+# http_ok: like http, but a 503 is retried for up to 10 s (a client
+# honouring Retry-After)
+http_ok() {
+	local n=0
+	while :; do
+		http "$@"
+		[ "$status_code" = 503 ] || [ "$status_code" = 000 ] || return 0
+		n=$((n + 1))
+		[ $n -lt 100 ] || return 0
+		sleep 0.1
+	done
+}
+
 # the same key listing on every node (stale reads: each node's own state)
 kv_dump() { curl -s -m 5 "http://$(node_api "$1")/api/kv/?consistency=stale" | jq -c 'sort_by(.key)'; }
 

@@ -13,7 +13,7 @@ teardown() {
 }
 
 @test "a 4th node added under write load catches up and becomes a voter" {
-	( for k in $(seq 1 300); do kv_put 1 "load-$k" "value-$k" >/dev/null; done ) &
+	( for k in $(seq 1 300); do kv_put_ok 1 "load-$k" "value-$k" >/dev/null; done; true ) &
 	load=$!
 	node_start 4 false
 	wait_http 4
@@ -33,7 +33,7 @@ teardown() {
 	assert_equal "$status_code" 200
 	run bash -c "curl -s http://$(node_api "$l")/api/cluster/status | jq -r '[.nodes[].id] | join(\" \")'"
 	refute_output --partial "node-$victim"
-	[ "$(kv_put "$l" after-remove yes)" = 200 ]
+	[ "$(kv_put_ok "$l" after-remove yes)" = 200 ]
 	for _ in $(seq 1 50); do
 		status_of "$victim" | jq -e '.node_state == "removed"' >/dev/null && break
 		sleep 0.1
@@ -69,7 +69,7 @@ teardown() {
 	other=$(( l % 3 + 1 ))
 	run bash -c "curl -s http://$(node_api "$other")/api/cluster/status | jq -r '[.nodes[].id] | join(\" \")'"
 	refute_output --partial "node-$l"
-	[ "$(kv_put "$other" after-leave yes)" = 200 ]
+	[ "$(kv_put_ok "$other" after-leave yes)" = 200 ]
 }
 
 @test "force removal of a dead node; when it returns it is refused and the leader's term stays" {

@@ -22,7 +22,13 @@ setup() {
 	l=$(leader_index 3)
 	f=$(( l % 3 + 1 ))
 	for i in "$l" "$f"; do
-		run bash -c "curl -s http://$(node_api "$i")/api/cluster/health | jq -c '[.cluster_status, .peer_count, .healthy_peers, .unhealthy_peers, (.term|type), (.last_log_index|type)]'"
+		# a late heartbeat on a loaded machine shows as "degraded" for a
+		# moment: look a few times
+		for _ in $(seq 1 30); do
+			run bash -c "curl -s http://$(node_api "$i")/api/cluster/health | jq -c '[.cluster_status, .peer_count, .healthy_peers, .unhealthy_peers, (.term|type), (.last_log_index|type)]'"
+			[ "$output" = '["healthy",3,3,0,"number","number"]' ] && break
+			sleep 0.1
+		done
 		assert_output '["healthy",3,3,0,"number","number"]'
 	done
 }
@@ -33,7 +39,7 @@ setup() {
 }
 
 @test "every node holds the same state digest once writes settle" {
-	for k in $(seq 1 20); do kv_put 1 "d-$k" "v$k" >/dev/null; done
+	for k in $(seq 1 20); do kv_put_ok 1 "d-$k" "v$k" >/dev/null; done
 	for _ in $(seq 1 50); do
 		a=$(curl -s "http://$(node_api 1)/api/cluster/digest" | jq -c .)
 		b=$(curl -s "http://$(node_api 2)/api/cluster/digest" | jq -c .)
@@ -51,7 +57,7 @@ setup() {
 	l=$(leader_index 3)
 	t=$(( l % 3 + 1 ))
 	f=$(( t % 3 + 1 ))
-	http POST "http://$(node_api "$f")/api/cluster/force-election?target=node-$t"
+	http_ok POST "http://$(node_api "$f")/api/cluster/force-election?target=node-$t"
 	assert_equal "$status_code" 200
 	run jq -r .leader_id <<<"$body"
 	assert_output "node-$t"

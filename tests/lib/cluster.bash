@@ -9,6 +9,10 @@
 cluster_init() {
 	GT_DIR=$(mktemp -d "${TMPDIR:-/tmp}/gaia-test.XXXXXX")
 	# one port pair per run; nodes differ by address
+	# a loaded test machine delays heartbeats: timeouts a little above the
+	# defaults keep elections for real failures only
+	: "${GT_HEARTBEAT:=200ms}" "${GT_ELECTION:=600ms}"
+	export GT_HEARTBEAT GT_ELECTION
 	GT_RAFT_PORT=$((20000 + ($$ * 7 + RANDOM) % 20000))
 	GT_HTTP_PORT=$((GT_RAFT_PORT + 1))
 	GT_METRICS_PORT=$((GT_RAFT_PORT + 2))
@@ -122,6 +126,18 @@ wait_leader() { # N [seconds]: prints the leader's index
 }
 
 kv_put() { curl -s -m 5 -o /dev/null -w '%{http_code}' -X PUT "http://$(node_api "$1")/api/kv/$2" --data-binary "$3"; }
+# kv_put that retries a 503 (no leader now, e.g. during an election on a
+# loaded machine) for up to 10 s, as a client honouring Retry-After does
+kv_put_ok() {
+	local code n=0
+	while :; do
+		code=$(kv_put "$@")
+		[ "$code" = 503 ] || [ "$code" = 000 ] || { echo "$code"; return 0; }
+		n=$((n + 1))
+		[ $n -lt 100 ] || { echo "$code"; return 0; }
+		sleep 0.1
+	done
+}
 kv_get() { curl -s -m 5 "http://$(node_api "$1")/api/kv/$2${3:+?$3}"; }
 
 node_signal() { local p; p=$(node_pid "$1") && kill "-$2" "$p" 2>/dev/null; }
