@@ -182,6 +182,9 @@ w64_leader=$leader
 run w64 --leader-only --clients 64 || exit 1
 t1=$(date +%s.%N)
 m_after=$(metrics_fsyncs)
+if [ "$(wait_leader 3 10)" != "$w64_leader" ]; then
+	notes+=("the leader changed during w64: its fsync figures mix two nodes")
+fi
 if [ "$use_perf" = yes ]; then
 	kill -INT "$counter_pid"
 	wait "$counter_pid" 2>/dev/null
@@ -192,9 +195,6 @@ run r64 --leader-only --clients 64 --op get || exit 1
 run r64all --clients 64 --op get --no-prefill || exit 1 # keys written by r64
 settle
 
-if [ "$(wait_leader 3 10)" != "$w64_leader" ]; then
-	notes+=("the leader changed during w64: its fsync figures mix two nodes")
-fi
 secs=$(calc "$t1 - $t0")
 writes=$(fig w64 .ok)
 fsync_lines=()
