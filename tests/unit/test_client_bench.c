@@ -86,7 +86,9 @@ static void test_put_counts_and_keep_alive(void **state)
 	assert_true(r.all.ops_per_s > 0);
 	assert_true(r.elapsed_s > 0);
 	assert_int_equal(atomic_load(&m.puts), 200);
-	assert_int_equal(fake_connections(&s), 4); /* one kept-alive connection per client */
+	/* at most one kept-alive connection per client (a thread the
+	 * scheduler starts late may find the 200 requests gone) */
+	assert_in_range(fake_connections(&s), 1, 4);
 	assert_int_equal(s.log[0].body_len, 100);
 	assert_memory_equal(s.log[0].path, "/api/kv/bench-", 14);
 	assert_int_equal(r.n_targets, 1);
