@@ -151,6 +151,15 @@ static void stop_loop(struct node *n);
 static void on_tick(uv_timer_t *t)
 {
 	struct node *n = t->data;
+	uint64_t now = node_mono_ms();
+	/* a loop that cannot keep its tick (CPU starvation, a stall) costs
+	 * heartbeats: say so, once per stall */
+	if (n->last_tick_ms && now - n->last_tick_ms > 4 * n->tick_ms)
+		node_log(n, NODE_LOG_WARN, "node", NULL,
+			 "the event loop was late by %llu ms (tick every %llu ms)",
+			 (unsigned long long)(now - n->last_tick_ms - n->tick_ms),
+			 (unsigned long long)n->tick_ms);
+	n->last_tick_ms = now;
 	raft_tick(n->raft);
 	if (n->want_reconnect) {
 		n->want_reconnect = false;

@@ -58,6 +58,7 @@ struct node {
 	uv_poll_t wal_poll;
 	bool loop_started;
 	uint64_t tick_ms;
+	uint64_t last_tick_ms;
 
 	struct raft *raft;
 	struct wal *wal;

@@ -9,7 +9,7 @@ setup_file() {
 	load common
 	cluster_init
 	cluster_up 3
-	export GT_DIR GT_RAFT_PORT GT_HTTP_PORT GT_METRICS_PORT GT_NFT_TABLE
+	export GT_DIR GT_RAFT_PORT GT_HTTP_PORT GT_METRICS_PORT GT_NFT_TABLE GT_IP_PREFIX
 }
 
 teardown_file() {

@@ -1,6 +1,6 @@
 # cluster.bash - start, stop, partition and query real gaia_go nodes on
 # loopback for the bats suites and the fault tests. Node i listens on
-# 127.0.0.(i+1); every process is recorded by pid and stopped by pid; every
+# 127.A.B.(i+1), with A.B drawn per run; every process is recorded by pid and stopped by pid; every
 # firewall rule lives in one nft table named for this run, deleted at the end.
 
 : "${GAIA_TOP:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
@@ -18,10 +18,13 @@ cluster_init() {
 	GT_METRICS_PORT=$((GT_RAFT_PORT + 2))
 	GT_NFT_TABLE="gaia_test_$$_${RANDOM}"
 	GT_NFT=0
-	export GT_DIR GT_RAFT_PORT GT_HTTP_PORT GT_METRICS_PORT GT_NFT_TABLE
+	# Each run gets its own /24 of loopback: firewall rules of one run
+	# (partitions cut by address pair) never touch another run's nodes.
+	GT_IP_PREFIX="127.$((1 + ($$ + RANDOM) % 250)).$((RANDOM % 250))"
+	export GT_DIR GT_RAFT_PORT GT_HTTP_PORT GT_METRICS_PORT GT_NFT_TABLE GT_IP_PREFIX
 }
 
-node_ip() { echo "127.0.0.$(($1 + 1))"; }
+node_ip() { echo "${GT_IP_PREFIX:-127.0.0}.$(($1 + 1))"; }
 node_api() { echo "$(node_ip "$1"):$GT_HTTP_PORT"; }
 node_raft() { echo "$(node_ip "$1"):$GT_RAFT_PORT"; }
 node_pid() { cat "$GT_DIR/node-$1.pid" 2>/dev/null; }
