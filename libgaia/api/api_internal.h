@@ -181,6 +181,7 @@ int api_forward_to_leader(struct api_call *c, const struct node_status *s, const
 int api_kv_route(struct api_call *c, const char *rest);
 int api_cluster_route(struct api_call *c, const char *rest);
 int api_ops_route(struct api_call *c, const char *rest); /* -1: not ours */
+int api_snapshots_route(struct api_call *c, const char *rest); /* -1: not ours */
 struct metrics_buf;
 void api_count(struct api *a, const char *path, unsigned code);
 void api_metrics_write(struct api *a, struct metrics_buf *b);

@@ -52,6 +52,8 @@ int api_route(struct api_call *c)
 		return api_kv_route(c, rest);
 	if (api_prefix(c->path, "/api/cluster", &rest)) {
 		int rv = api_ops_route(c, rest);
+		if (rv == -1)
+			rv = api_snapshots_route(c, rest);
 		return rv != -1 ? rv : api_cluster_route(c, rest);
 	}
 	return api_reply_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no such endpoint: %s %s",

@@ -39,6 +39,7 @@ struct gaia_config {
 	uint64_t snapshot_threshold;    /* raft.snapshot_threshold  RAFT_SNAPSHOT_THRESHOLD  --snapshot-threshold  8192 entries */
 	uint64_t log_size_threshold;    /* raft.log_size_threshold  RAFT_LOG_SIZE_THRESHOLD  --log-size-threshold  1GB (bytes) */
 	uint64_t trailing_logs;         /* raft.trailing_logs  RAFT_TRAILING_LOGS  --trailing-logs  10240 */
+	uint64_t wal_segment_size;      /* raft.wal_segment_size  RAFT_WAL_SEGMENT_SIZE  --wal-segment-size  64MB */
 	uint64_t peer_unhealthy_after_ms; /* cluster.peer_unhealthy_after  CLUSTER_PEER_UNHEALTHY_AFTER
 					   * --peer-unhealthy-after  30s */
 	char bind_addr[CONFIG_STR];     /* cluster.bind_addr  CLUSTER_BIND_ADDR  --bind-addr  0.0.0.0:8300 */

@@ -64,6 +64,11 @@ const struct config_setting config_settings[CONFIG_S_COUNT] = {
 	[CONFIG_S_TRAILING_LOGS] = {"raft.trailing_logs", "RAFT_TRAILING_LOGS", "trailing-logs", 0,
 		CONFIG_T_UINT, 0, FIELD(trailing_logs), 0, 0, NULL, "10240", NULL, "N",
 		"entries kept after compaction for slow followers", CONFIG_G_RAFT},
+	[CONFIG_S_WAL_SEGMENT_SIZE] = {"raft.wal_segment_size", "RAFT_WAL_SEGMENT_SIZE",
+		"wal-segment-size", 0, CONFIG_T_SIZE, 0, FIELD(wal_segment_size), 4096, 0, NULL,
+		"64MB", NULL, "SIZE",
+		"a WAL segment is closed at this size; compaction deletes whole segments",
+		CONFIG_G_RAFT},
 
 	[CONFIG_S_BOOTSTRAP] = {"cluster.bootstrap", "CLUSTER_BOOTSTRAP", "bootstrap", 0,
 		CONFIG_T_BOOL, CONFIG_F_OPTARG, FIELD(bootstrap), 0, 0, NULL, "false", NULL, "BOOL",

@@ -4,4 +4,5 @@ libgaia_internal_la_SOURCES += \
 	libgaia/node/node.c libgaia/node/node_log.c libgaia/node/node_book.c \
 	libgaia/node/node_storage.c libgaia/node/node_ready.c \
 	libgaia/node/node_apply.c libgaia/node/node_req.c \
-	libgaia/node/node_status.c libgaia/node/node_ops.c
+	libgaia/node/node_status.c libgaia/node/node_ops.c \
+	libgaia/node/node_snapshot.c

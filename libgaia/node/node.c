@@ -174,6 +174,11 @@ static void on_tick(uv_timer_t *t)
 		stop_loop(n);
 }
 
+static void on_snap_timer(uv_timer_t *t)
+{
+	node_snapshot_policy(t->data);
+}
+
 static void on_wakeup(uv_async_t *a)
 {
 	struct node *n = a->data;
@@ -199,6 +204,7 @@ static void on_net_stopped(void *ud)
 	uv_close((uv_handle_t *)&n->tick_timer, NULL);
 	uv_close((uv_handle_t *)&n->wakeup, NULL);
 	uv_close((uv_handle_t *)&n->wal_poll, NULL);
+	uv_close((uv_handle_t *)&n->snap_timer, NULL);
 }
 
 /* Phase 0: a leader with other voters hands leadership over (bounded by
@@ -225,10 +231,13 @@ static void stop_loop(struct node *n)
 		if (!n->fatal && raft_role(n->raft) == RAFT_LEADER &&
 		    raft_transferee(n->raft) != 0 && node_mono_ms() < n->stop_deadline_ms)
 			return; /* the next tick looks again */
+		if (n->snap_job != NULL)
+			return; /* a snapshot being written finishes first */
 		n->stop_phase = 2;
 		node_take_requests(n); /* answer what arrived meanwhile */
 		node_fail_all(n, GAIA_ESHUTDOWN, "the node is stopping");
 		uv_timer_stop(&n->tick_timer);
+		uv_timer_stop(&n->snap_timer);
 		uv_poll_stop(&n->wal_poll);
 		net_stop(n->net, on_net_stopped, n);
 	}
@@ -275,6 +284,7 @@ int node_start(struct node **out, const struct node_options *o, char *errmsg)
 	n->lock_fd = -1;
 	n->recv_fd = -1;
 	metrics_hist_init(&n->m_commit, metrics_latency_bounds, metrics_latency_bounds_n);
+	metrics_hist_init(&n->m_snap_seconds, metrics_latency_bounds, metrics_latency_bounds_n);
 	n->last_role = -1;
 	pthread_mutex_init(&n->q_lock, NULL);
 	str_copy(n->name, sizeof n->name, n->cfg.node_id);
@@ -324,6 +334,11 @@ int node_start(struct node **out, const struct node_options *o, char *errmsg)
 	n->wal_poll.data = n;
 	uv_poll_start(&n->wal_poll, UV_READABLE, on_wal_ready);
 	uv_timer_start(&n->tick_timer, on_tick, n->tick_ms, n->tick_ms);
+	uv_timer_init(&n->loop, &n->snap_timer);
+	n->snap_timer.data = n;
+	if (n->cfg.snapshot_interval_ms)
+		uv_timer_start(&n->snap_timer, on_snap_timer, n->cfg.snapshot_interval_ms,
+			       n->cfg.snapshot_interval_ms);
 	node_pump(n);
 
 	rv = uv_thread_create(&n->thread, loop_main, n);

@@ -81,7 +81,22 @@ enum node_op {
 	NODE_OP_REJOIN,       /* [peer_addr = leader address]: reconnect now */
 	NODE_OP_DIGEST,       /* -> index (applied), digest, count */
 	NODE_OP_METRICS,      /* -> out_value: Prometheus text of the node */
+	NODE_OP_SNAPSHOT_TAKE,   /* -> snaps[0]; GAIA_EBUSY if one is running */
+	NODE_OP_SNAPSHOT_STATUS, /* -> snaps (newest first), since_snapshot,
+				  * in_progress */
+	NODE_OP_SNAPSHOT_PRUNE,  /* older_than_s, keep, dry_run -> snaps
+				  * (deleted), kept */
+	NODE_OP_SNAPSHOT_OPEN,   /* key = file name -> fd, snaps[0] */
+	NODE_OP_LOG_INFO,        /* -> status, count (segments) */
 	NODE_OP_COUNT
+};
+
+struct node_snapshot_item {
+	char filename[64];
+	uint64_t index;
+	uint64_t term;
+	uint64_t size;
+	int64_t created_at; /* unix seconds */
 };
 
 struct node_list_item {
@@ -129,6 +144,15 @@ struct node_req {
 	uint64_t count;
 	/* FORCE_ELECTION, REJOIN: what the node did, for the answer */
 	char action[128];
+	/* SNAPSHOT_*: files (malloc'd, newest first), and the figures */
+	struct node_snapshot_item *snaps;
+	size_t n_snaps;
+	uint64_t since_snapshot;   /* entries applied since the latest */
+	bool in_progress;
+	int64_t older_than_s;      /* PRUNE input; 0: not given */
+	size_t keep;               /* PRUNE input; 0: not given */
+	size_t kept;               /* PRUNE output */
+	int fd;                    /* SNAPSHOT_OPEN: read-only, the caller's */
 
 	void (*done)(struct node_req *req);
 	void *ud;

@@ -3,6 +3,7 @@
  * linearizable reads when the applied index reaches their read index. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "node/node_internal.h"
 
@@ -297,6 +298,12 @@ void node_req_clear(struct node_req *req)
 	free(req->items);
 	req->items = NULL;
 	req->n_items = 0;
+	free(req->snaps);
+	req->snaps = NULL;
+	req->n_snaps = 0;
+	if (req->op == NODE_OP_SNAPSHOT_OPEN && req->fd > 0)
+		close(req->fd); /* opened for a download that did not happen */
+	req->fd = -1;
 	free(req->priv);
 	req->priv = NULL;
 }

@@ -100,6 +100,12 @@ struct node {
 	uint64_t m_elections;     /* leadership changes seen */
 	uint64_t m_ops[4];        /* applied: put, delete, failed cas, other */
 	struct metrics_hist m_commit;
+	uint64_t m_snapshots;
+	struct metrics_hist m_snap_seconds;
+
+	/* snapshots */
+	struct snap_job *snap_job;  /* the one being written, or NULL */
+	uv_timer_t snap_timer;
 
 	/* stop */
 	bool fatal;
@@ -167,6 +173,12 @@ struct node_req *reqq_pop(struct node_reqq *q);
 
 /* node_req.c */
 void node_take_requests(struct node *n);
+
+/* node_snapshot.c */
+struct snap_job;
+void node_dispatch_snapshot(struct node *n, struct node_req *r);
+void node_snapshot_policy(struct node *n);
+uint64_t node_snapshot_index(struct node *n);
 
 /* node_ops.c */
 void node_dispatch_ops(struct node *n, struct node_req *r);

@@ -194,6 +194,11 @@ static void metrics(struct node *n, struct node_req *r)
 	metrics_family(&b, "raft_commit_latency_seconds", "histogram",
 		       "From proposal to apply on the leader, for writes.");
 	metrics_hist_write(&b, "raft_commit_latency_seconds", "", &n->m_commit);
+	metrics_family(&b, "raft_snapshots_total", "counter", "Snapshots this node has taken.");
+	metrics_sample(&b, "raft_snapshots_total", "", (double)n->m_snapshots);
+	metrics_family(&b, "raft_snapshot_duration_seconds", "histogram",
+		       "Time to write a snapshot (freeze, write, fsync, rename).");
+	metrics_hist_write(&b, "raft_snapshot_duration_seconds", "", &n->m_snap_seconds);
 	free(st);
 	if (b.failed) {
 		metrics_buf_free(&b);
@@ -219,6 +224,13 @@ void node_dispatch_ops(struct node *n, struct node_req *r)
 		break;
 	case NODE_OP_METRICS:
 		metrics(n, r);
+		break;
+	case NODE_OP_SNAPSHOT_TAKE:
+	case NODE_OP_SNAPSHOT_STATUS:
+	case NODE_OP_SNAPSHOT_PRUNE:
+	case NODE_OP_SNAPSHOT_OPEN:
+	case NODE_OP_LOG_INFO:
+		node_dispatch_snapshot(n, r);
 		break;
 	default:
 		req_finish(r, GAIA_EINVAL, "unknown operation %d", r->op);

@@ -15,6 +15,9 @@ int node_submit(struct node *n, struct node_req *req)
 	req->out_value = NULL;
 	req->items = NULL;
 	req->n_items = 0;
+	req->snaps = NULL;
+	req->n_snaps = 0;
+	req->fd = -1;
 	req->next = NULL;
 	if (req->op <= 0 || req->op >= NODE_OP_COUNT)
 		return GAIA_EINVAL;

@@ -350,6 +350,8 @@ int node_storage_open(struct node *n, char *errmsg)
 	wo.log = wal_log;
 	wo.log_ud = n;
 	wo.notify = wal_notify;
+	if (n->cfg.wal_segment_size)
+		wo.segment_size = n->cfg.wal_segment_size;
 	rv = wal_open(n->raft_dir, &wo, &n->wal, errmsg);
 	if (rv != GAIA_OK)
 		return rv;

@@ -173,7 +173,8 @@ struct raft_message {
 	uint64_t hint_index;
 	uint64_t hint_term;
 
-	/* HEARTBEAT(_RESP): read-index round being confirmed */
+	/* HEARTBEAT(_RESP): read-index round being confirmed; the
+	 * response's index is the follower's last log index */
 	uint64_t ctx;
 
 	/* SNAPSHOT: meta, chunk at offset, last = final chunk.

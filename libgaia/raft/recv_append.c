@@ -91,6 +91,7 @@ void recv_heartbeat(struct raft *r, const struct raft_message *m)
 	}
 	raft_msg_init(r, &resp, RAFT_MSG_HEARTBEAT_RESP, m->from);
 	resp.ctx = m->ctx;
+	resp.index = log_last(&r->log); /* lets a leader see a lost log */
 	raft_send(r, &resp);
 }
 

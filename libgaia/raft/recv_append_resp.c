@@ -38,8 +38,18 @@ void recv_append_resp(struct raft *r, const struct raft_message *m)
 	if (m->reject) {
 		if (p->state == RAFT_PROGRESS_SNAPSHOT)
 			return;
-		if (m->index <= p->match)
-			return; /* stale */
+		if (m->index <= p->match) {
+			/* Stale, unless the follower says its log now ends before
+			 * what it acknowledged: its log was lost (raft_logs
+			 * deleted by an operator). Start over from what it has. */
+			if (m->hint_term != 0 || m->hint_index > p->match)
+				return;
+			p->match = m->hint_index > 0 ? m->hint_index - 1 : 0;
+			p->next = m->hint_index > 0 ? m->hint_index : 1;
+			progress_become_probe(r, p);
+			r->need_flush = true;
+			return;
+		}
 		if (p->state == RAFT_PROGRESS_PROBE && m->index != p->next - 1)
 			return; /* answer to an older probe */
 		p->next = backoff_next(r, m);
@@ -81,6 +91,15 @@ void recv_heartbeat_resp(struct raft *r, const struct raft_message *m)
 	p->last_contact = r->ticks;
 	if (m->ctx > p->read_ack)
 		p->read_ack = m->ctx;
+	if (m->index < p->match && p->state != RAFT_PROGRESS_SNAPSHOT) {
+		/* The follower's log ends before what it acknowledged: it lost
+		 * its log (raft_logs deleted). Probe from what it has. */
+		p->match = m->index;
+		p->next = m->index + 1;
+		progress_become_probe(r, p);
+		r->need_flush = true;
+		return;
+	}
 	if (p->state == RAFT_PROGRESS_PROBE) {
 		p->probe_sent = false;
 		r->need_flush = true;

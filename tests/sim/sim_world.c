@@ -82,6 +82,18 @@ static void net_send(struct sim *s, const struct raft_message *m)
 {
 	struct sim_msg sm;
 	int copies = 1;
+	/* a follower acknowledges only what its disk holds */
+	if (m->type == RAFT_MSG_APPEND_RESP && !m->reject) {
+		struct sim_node *f = sim_node_by_id(s, m->from);
+		const struct sim_disk *d = &f->disk;
+		uint64_t last = d->n ? d->log[d->n - 1].index : d->snap.index;
+		if (m->index > last && m->index > d->snap.index) {
+			sim_fail(s, "node %llu acknowledges index %llu but its disk ends at %llu",
+				 (unsigned long long)m->from, (unsigned long long)m->index,
+				 (unsigned long long)last);
+			return;
+		}
+	}
 	if (s->faults_on && sim_below(s, 100) < s->loss_pct) {
 		sim_event(s, EV_DROP, m->type, m->from, m->to, m->term, 0);
 		return;
