@@ -7,13 +7,31 @@
 
 #include "api/api_internal.h"
 
+/* Zero [from, to) of an object. */
+static void zero_span(void *from, void *to)
+{
+	memset(from, 0, (size_t)((char *)to - (char *)from));
+}
+
+/* A request is mostly its node_status, whose peer table (several KB) is
+ * only read after the node filled it (n_peers says how much): zeroing all
+ * of it for every request was the API's largest cost under load. */
+static void req_zero(struct node_req *r)
+{
+	zero_span(r, &r->status.peers[0]);
+	zero_span(&r->status.peers[RAFT_MAX_SERVERS], r + 1);
+}
+
 struct api_call *api_call_new(struct api *a, struct MHD_Connection *conn, const char *method,
 			      const char *url)
 {
-	struct api_call *c = calloc(1, sizeof *c);
+	struct api_call *c = malloc(sizeof *c);
 
 	if (!c)
 		return NULL;
+	zero_span(c, &c->req);
+	req_zero(&c->req);
+	zero_span(&c->req + 1, c + 1);
 	c->path = strdup(url);
 	if (!c->path) {
 		free(c);
@@ -224,7 +242,7 @@ void api_req_reset(struct api_call *c, int op)
 	if (c->req_done)
 		node_req_clear(&c->req);
 	c->req_done = false;
-	memset(&c->req, 0, sizeof c->req);
+	req_zero(&c->req);
 	c->req.op = op;
 }
 
