@@ -1,1 +1,9 @@
 # unit tests of libgaia/node
+
+# the consensus core's side of a node whose raft_logs were deleted
+check_PROGRAMS += tests/unit/test_raft_lost_log
+TESTS += tests/unit/test_raft_lost_log
+tests_unit_test_raft_lost_log_SOURCES = tests/unit/test_raft_lost_log.c \
+	tests/unit/raft_harness.c tests/unit/raft_harness.h
+tests_unit_test_raft_lost_log_CFLAGS = $(GAIA_TEST_CFLAGS)
+tests_unit_test_raft_lost_log_LDADD = $(GAIA_TEST_LIBS)
