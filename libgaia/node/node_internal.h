@@ -105,6 +105,7 @@ struct node {
 
 	/* snapshots */
 	struct snap_job *snap_job;  /* the one being written, or NULL */
+	uint64_t log_bytes_base;    /* WAL size right after the last compaction */
 	uv_timer_t snap_timer;
 
 	/* stop */

@@ -75,6 +75,13 @@ static void job_done(uv_work_t *w, int status)
 	if (raft_compact(n->raft, &j->meta, n->cfg.trailing_logs) == GAIA_OK &&
 	    j->meta.index > n->cfg.trailing_logs)
 		wal_compact(n->wal, j->meta.index - n->cfg.trailing_logs, &seq);
+	{
+		/* the size threshold counts what the log grew since now: the
+		 * trailing entries kept must not make every check due */
+		struct wal_info wi;
+		wal_info(n->wal, &wi);
+		n->log_bytes_base = wi.size_bytes;
+	}
 	snprintf(kv, sizeof kv, "index=%llu size=%llu ms=%llu",
 		 (unsigned long long)j->meta.index, (unsigned long long)j->info.size,
 		 (unsigned long long)ms);
@@ -154,7 +161,8 @@ void node_snapshot_policy(struct node *n)
 		return;
 	wal_info(n->wal, &wi);
 	if (applied - last >= n->cfg.snapshot_threshold ||
-	    (n->cfg.log_size_threshold && wi.size_bytes >= n->cfg.log_size_threshold))
+	    (n->cfg.log_size_threshold && wi.size_bytes > n->log_bytes_base &&
+	     wi.size_bytes - n->log_bytes_base >= n->cfg.log_size_threshold))
 		snapshot_start(n, NULL, true);
 }
 

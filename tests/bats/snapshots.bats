@@ -110,3 +110,18 @@ write_keys() { # NODE FROM TO
 	[ "$(jq .log_size_bytes <<<"$info")" -lt 65536 ]
 	grep -q "automatic snapshot" "$GT_DIR/node-$l.log"
 }
+
+@test "the log-size trigger counts growth since the last snapshot, not the trailing entries kept" {
+	export RAFT_SNAPSHOT_INTERVAL=1s RAFT_SNAPSHOT_THRESHOLD=1000000 \
+		RAFT_LOG_SIZE_THRESHOLD=4KB RAFT_TRAILING_LOGS=100000
+	cluster_up 3
+	l=$(leader_index 3)
+	write_keys "$l" 1 120 # well past 4KB of log: one snapshot is due
+	sleep 1.5
+	n1=$(curl -s "http://$(node_api "$l")/api/cluster/snapshot-status" | jq .snapshot_count)
+	[ "$n1" -ge 1 ]
+	for k in 1 2 3; do kv_put_ok "$l" "trickle-$k" x >/dev/null; sleep 1; done
+	n2=$(curl -s "http://$(node_api "$l")/api/cluster/snapshot-status" | jq .snapshot_count)
+	echo "snapshots: $n1 then $n2" >&3
+	[ "$n2" -le $((n1 + 1)) ]
+}
