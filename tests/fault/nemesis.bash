@@ -87,7 +87,11 @@ nem_check_alive() {
 		[ "${NEM_DOWN[i]}" = 0 ] || continue
 		node_alive "$i" && continue
 		NEM_CRASHES=$((NEM_CRASHES + 1))
-		nem_log "CRASH: ${NEM_ID[i]} (node $i) exited unexpectedly; last lines of its log:"
+		if tail -5 "$GT_DIR/node-$i.log" | grep -qE 'SIG(TERM|INT): stopping'; then
+			nem_log "CRASH: ${NEM_ID[i]} (node $i) stopped on a signal this run did not send; its log:"
+		else
+			nem_log "CRASH: ${NEM_ID[i]} (node $i) exited unexpectedly; last lines of its log:"
+		fi
 		tail -15 "$GT_DIR/node-$i.log" | sed 's/^/    /' | tee -a "$NEM_LOG"
 		nem_start "$i"
 	done
