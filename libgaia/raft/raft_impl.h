@@ -183,6 +183,7 @@ void progress_inflight_free_to(struct raft *r, struct raft_progress *p,
 			       uint64_t index);
 void progress_inflight_clear(struct raft_progress *p);
 void progress_free_all(struct raft *r);
+uint64_t progress_quorum_value(uint64_t *v, uint32_t n, uint32_t q);
 
 /* raft_replication.c */
 void raft_send_append(struct raft *r, struct raft_progress *p);

@@ -137,3 +137,17 @@ void progress_inflight_free_to(struct raft *r, struct raft_progress *p,
 		p->ring_start = (p->ring_start + 1) % r->o.max_inflight_msgs;
 	}
 }
+
+static int cmp_desc(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The highest value that at least q of the n voters have reached (the
+ * q-th largest): a commit index from matches, a read round from acks. */
+uint64_t progress_quorum_value(uint64_t *v, uint32_t n, uint32_t q)
+{
+	qsort(v, n, sizeof v[0], cmp_desc);
+	return v[q - 1];
+}

@@ -55,12 +55,6 @@ void read_on_commit(struct raft *r)
 			r->preads[i].index = r->commit;
 }
 
-static int cmp_desc(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? 1 : x > y ? -1 : 0;
-}
-
 void read_release_confirmed(struct raft *r)
 {
 	uint64_t acks[RAFT_MAX_SERVERS];
@@ -77,8 +71,7 @@ void read_release_confirmed(struct raft *r)
 	}
 	if (n < q)
 		return;
-	qsort(acks, n, sizeof acks[0], cmp_desc);
-	confirmed = acks[q - 1];
+	confirmed = progress_quorum_value(acks, n, q);
 	for (size_t i = 0; i < r->n_preads; i++) {
 		struct raft_pending_read *pr = &r->preads[i];
 		if (pr->round != 0 && pr->round <= confirmed && pr->index != 0)

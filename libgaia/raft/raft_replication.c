@@ -166,12 +166,6 @@ void raft_send_snapshot_chunk(struct raft *r, struct raft_progress *p)
 	raft_send(r, &m);
 }
 
-static int cmp_desc(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? 1 : x > y ? -1 : 0;
-}
-
 bool raft_maybe_commit(struct raft *r)
 {
 	uint64_t m[RAFT_MAX_SERVERS];
@@ -183,8 +177,7 @@ bool raft_maybe_commit(struct raft *r)
 			m[n++] = r->prs[i].match;
 	if (n == 0 || n < q)
 		return false;
-	qsort(m, n, sizeof m[0], cmp_desc);
-	candidate = m[q - 1];
+	candidate = progress_quorum_value(m, n, q);
 	if (candidate <= r->commit)
 		return false;
 	/* Only an entry of the current term is committed by counting
