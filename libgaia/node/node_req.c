@@ -184,6 +184,12 @@ static void do_membership(struct node *n, struct node_req *r)
 		node_not_leader(n, r);
 		return;
 	}
+	if (raft_term_at(n->raft, raft_commit_index(n->raft)) != raft_term(n->raft)) {
+		/* just elected: a moment until its first entry commits */
+		req_finish(r, GAIA_EUNAVAIL,
+			   "the new leader has not committed its first entry yet; retry shortly");
+		return;
+	}
 	c = raft_conf(n->raft);
 	id = node_id_from_name(r->peer_name);
 	r->voters_before = raft_conf_voters(c);

@@ -24,9 +24,17 @@
  * would show as one apply of that length), not about speed. One scheduler
  * preemption of the test, shared with other suites on 2 cores, may still
  * exceed it: up to SLOW_ALLOWED applies may take up to MAX_OUTLIER_MS. */
+#if defined(__SANITIZE_ADDRESS__)
+/* ASan makes every apply and the snapshot several times slower: looser
+ * bounds, still far below the snapshot's own length (seconds there) */
+#define MAX_APPLY_MS 200.0
+#define SLOW_ALLOWED 20
+#define MAX_OUTLIER_MS 1000.0
+#else
 #define MAX_APPLY_MS 50.0
 #define SLOW_ALLOWED 2
 #define MAX_OUTLIER_MS 250.0
+#endif
 
 static double now_ms(void)
 {
@@ -150,10 +158,15 @@ static void test_applies_continue_during_snapshot(void **state)
 	assert_true(applied > 1000); /* the loop really ran during the write */
 	if (freeze_ms > MAX_APPLY_MS)
 		fail_msg("kv_freeze took %.1f ms for %d keys", freeze_ms, KEYS);
-	if (slow > SLOW_ALLOWED || max_ms > MAX_OUTLIER_MS)
+	/* Stopping for the snapshot would show as one apply about as long as
+	 * the snapshot itself; a loaded machine only adds scattered
+	 * preemptions. So: no apply near half the snapshot's length, and slow
+	 * applies rare (the fixed bounds hold on a quiet machine). */
+	if (max_ms > j.ms / 2 || max_ms > 4 * MAX_OUTLIER_MS ||
+	    (slow > SLOW_ALLOWED && slow * 100 > applied))
 		fail_msg("applies stalled during the snapshot: %llu took over %.0f ms, the slowest "
-			 "%.1f ms",
-			 (unsigned long long)slow, MAX_APPLY_MS, max_ms);
+			 "%.1f ms (the snapshot took %.0f ms)",
+			 (unsigned long long)slow, MAX_APPLY_MS, max_ms, j.ms);
 
 	/* The file holds the state at the freeze index, not what came after. */
 	assert_int_equal(j.info.index, frozen_at);
