@@ -45,7 +45,7 @@ json_t *api_json_health(const struct node_status *s)
 		cluster = "degraded";
 	else
 		cluster = "healthy";
-	return json_pack("{s:s, s:s?, s:I, s:I, s:I, s:I, s:I, s:I, s:n, s:s, s:s}",
+	return json_pack("{s:s, s:s?, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:s, s:s}",
 			 "cluster_status", cluster,
 			 "leader_id", s->has_leader ? s->leader_id : NULL,
 			 "term", (json_int_t)s->term,
@@ -54,7 +54,9 @@ json_t *api_json_health(const struct node_status *s)
 			 "degraded_peers", (json_int_t)degraded,
 			 "unhealthy_peers", (json_int_t)unhealthy,
 			 "last_log_index", (json_int_t)s->last_index,
-			 "last_snapshot",
+			 "last_snapshot", s->snapshot_index
+				 ? json_pack("{s:I}", "index", (json_int_t)s->snapshot_index)
+				 : json_null(),
 			 "node_id", s->node_id,
 			 "role", s->role ? s->role : "unknown");
 }

@@ -30,12 +30,10 @@ static void adopt_cluster(struct node *n, const struct raft_message *m)
 static void on_message(void *ud, const struct raft_message *m)
 {
 	struct node *n = ud;
-	raft_id before = raft_leader(n->raft);
 	adopt_cluster(n, m);
 	raft_step(n->raft, m);
 	if (raft_leader(n->raft) != 0 && m->from == raft_leader(n->raft))
 		n->leader_contact_ms = node_now_ms();
-	(void)before;
 	node_pump(n);
 }
 

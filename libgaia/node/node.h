@@ -60,6 +60,7 @@ struct node_status {
 	uint64_t term;
 	uint64_t first_index, last_index, commit_index, applied_index;
 	uint64_t log_size_bytes;
+	uint64_t snapshot_index;   /* of the latest snapshot file; 0: none */
 	int64_t last_heartbeat_ms; /* follower: last contact with the leader */
 	size_t n_peers;
 	struct node_peer_info peers[RAFT_MAX_SERVERS];

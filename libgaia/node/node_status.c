@@ -55,6 +55,7 @@ void node_fill_status(struct node *n, struct node_status *st)
 	st->applied_index = kv_applied_index(n->kv);
 	wal_info(n->wal, &wi);
 	st->log_size_bytes = wi.size_bytes;
+	st->snapshot_index = node_snapshot_index(n);
 	st->last_heartbeat_ms = is_leader ? now : n->leader_contact_ms;
 
 	for (uint32_t i = 0; i < c->n && st->n_peers < RAFT_MAX_SERVERS; i++) {

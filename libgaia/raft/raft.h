@@ -384,7 +384,8 @@ raft_id raft_transferee(const struct raft *r);
 const struct raft_conf *raft_conf(const struct raft *r);
 uint64_t raft_conf_index(const struct raft *r);
 const struct raft_snapshot_meta *raft_snapshot(const struct raft *r);
-/* Term of the entry at index (0 if unknown or compacted). */
+/* Term of the entry at index: known down to the compaction point (the
+ * point itself included); 0 below it or beyond the last entry. */
 uint64_t raft_term_at(const struct raft *r, uint64_t index);
 /* The entry at index if still in memory, else NULL. */
 const struct raft_entry *raft_entry_at(const struct raft *r, uint64_t index);

@@ -28,6 +28,8 @@ write_keys() { # NODE FROM TO
 		kv_put_ok "$l" more x >/dev/null
 		sleep 1.1 # snapshot names carry the second
 	done
+	run bash -c "curl -s http://$(node_api "$l")/api/cluster/health | jq -c '.last_snapshot.index|type'"
+	assert_output '"number"'
 	http GET "http://$(node_api "$l")/api/cluster/snapshot-status"
 	run jq -c '[.snapshot_count, (.last_snapshot.index|type), (.average_snapshot_size_mb|type), (.log_entries_since_snapshot|type)]' <<<"$body"
 	assert_output '[3,"number","number","number"]'
