@@ -1,0 +1,6 @@
+# cmd/gaia-peers: list, show, remove peers, transfer leadership, watch lag (libgaia/client)
+bin_PROGRAMS += bin/gaia-peers
+bin_gaia_peers_SOURCES = cmd/gaia-peers/main.c
+bin_gaia_peers_LDADD = libgaia_internal.la
+dist_man_MANS += man/gaia-peers.1
+EXTRA_DIST += completions/bash/gaia-peers completions/zsh/_gaia-peers
