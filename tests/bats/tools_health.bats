@@ -103,6 +103,12 @@ run_until() {
 	assert_failure 3
 	assert_output --regexp '^GAIA UNKNOWN - cannot reach 127\.0\.0\.1:1: Connection refused \(not healthy after 1 s\)$'
 	[[ $stderr == "gaia-health: waiting (0 s): UNKNOWN cannot reach"* ]]
+	# on a terminal the progress is one line, redrawn
+	command -v script >/dev/null || skip "script(1) is not installed"
+	run script -qec "$HEALTH --addr 127.0.0.1:1 --wait-healthy --timeout 1s --interval 200ms" /dev/null
+	assert_failure 3
+	[[ $output == $'\r\e[Kgaia-health: waiting (0 s): UNKNOWN cannot reach 127.0.0.1:1'*$'\r\e[Kgaia-health: waiting'* ]]
+	assert_line --partial 'GAIA UNKNOWN - cannot reach 127.0.0.1:1: Connection refused (not healthy after 1 s)'
 }
 
 @test "usage errors exit 3 (Nagios UNKNOWN) with a message on stderr; --help and --version exit 0" {

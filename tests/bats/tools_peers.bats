@@ -179,6 +179,12 @@ follower_of() { echo $(($1 % 3 + 1)); }
 	[ "${#lines[@]}" -eq 3 ]
 	run jq -s -e '[.[].sample] == [1, 2, 3] and all(.[]; (.peers | length) == 3 and (.time | test("Z$")))' <<<"$output"
 	assert_success
+	# on a terminal each refresh redraws the screen
+	command -v script >/dev/null || skip "script(1) is not installed"
+	run script -qec "$PEERS -a $(node_api 3) watch -c 2 -i 100ms" /dev/null
+	assert_success
+	run grep -c $'^\e\\[H\e\\[2J' <<<"$output"
+	assert_output 2
 }
 
 @test "watch shows replication: ENTRIES/S under write load" {
