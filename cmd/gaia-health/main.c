@@ -1,6 +1,4 @@
-/* gaia-health: a Nagios plugin for a GAIA_GO cluster or one node: one
- * status line and the plugin exit codes (client_health_check), or a wait
- * until healthy (client_health_wait). */
+/* gaia-health: a Nagios plugin for a GAIA_GO cluster or one node: a status line and the plugin exit codes (client_health_check, client_health_wait). */
 #include "config.h"
 
 #include <stdio.h>

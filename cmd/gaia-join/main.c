@@ -1,6 +1,4 @@
-/* gaia-join: add a node to a GAIA_GO cluster (client_join) and, with
- * --wait, follow its catch-up until the leader makes it a voter
- * (client_join_wait). */
+/* gaia-join: add a node to a GAIA_GO cluster (client_join) and with --wait follow its catch-up until it is a voter (client_join_wait). */
 #include "config.h"
 
 #include <stdio.h>

@@ -1,5 +1,4 @@
-/* gaia-peers: list, show and remove the members of a GAIA_GO cluster,
- * move the leadership, and watch replication lag (client_cluster.h). */
+/* gaia-peers: list, show and remove cluster members, move the leadership, watch replication lag (client_cluster.h). */
 #include "config.h"
 
 #include <stdio.h>

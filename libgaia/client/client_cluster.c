@@ -1,5 +1,4 @@
-/* The peer routes of the REST API for the tools: status, list, show,
- * remove, leadership transfer and a watch loop. */
+/* client_cluster.c - the peer routes for the tools: status, list, show, remove, leadership transfer, and a watch loop. */
 #include "config.h"
 
 #include <errno.h>

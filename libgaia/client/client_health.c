@@ -1,6 +1,4 @@
-/* The health check of gaia-health: the cluster's or one node's state
- * (DESIGN.md section 10) as a Nagios level, a one-line summary and
- * performance data. */
+/* client_health.c - the health check of gaia-health: the cluster's or one node's state (DESIGN.md section 10) as a Nagios level, a summary line and performance data. */
 #include "config.h"
 
 #include <inttypes.h>

@@ -1,5 +1,4 @@
-/* Adding a node to the cluster (gaia-join, gaia_go --cluster-join) and
- * waiting until the leader has promoted it to a voter. */
+/* client_join.c - adding a node (gaia-join, gaia_go --cluster-join) and waiting until the leader has made it a voter. */
 #include "config.h"
 
 #include <inttypes.h>

@@ -1,7 +1,4 @@
-/* Unit tests of the cluster routes of libgaia/client (client_cluster.h)
- * against the tiny HTTP server of test_client_server.c: the requests as
- * sent, the answers turned into errors, the health levels and summaries
- * from scripted documents, and the join wait's progress and timeout. */
+/* Unit tests of client_cluster.h against the fake HTTP server of test_client_server.c: requests as sent, node errors, health levels and summaries, the join wait and the watch. */
 #include "config.h"
 
 #include <setjmp.h>
