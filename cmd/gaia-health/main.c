@@ -43,10 +43,10 @@ int main(int argc, char **argv)
 		CLI_OPT_ADDR(&addr),
 		CLI_OPT_SOCKET(&socket_path),
 		{.name = "timeout", .key = 't', .type = CLI_DURATION, .dest = &timeout,
-		 .help = "time allowed for the check (default 10s); with --wait-healthy, for the "
-			 "whole wait (default 60s)",
+		 .help = "for the check (10s), or the whole --wait-healthy (60s)",
 		 .min = 1},
-		CLI_OPT_JSON(&json),
+		{.name = "json", .key = 'j', .type = CLI_FLAG, .dest = &json,
+		 .help = "print the whole document as JSON instead of the line"},
 		{.name = "node", .key = 'N', .type = CLI_FLAG, .dest = &node,
 		 .help = "check the node asked, not the whole cluster"},
 		{.name = "wait-healthy", .key = 'w', .type = CLI_FLAG, .dest = &wait,
