@@ -1,0 +1,6 @@
+# cmd/gaia-snap: snapshots and backups (client_snap_* and node_backup_* in libgaia)
+bin_PROGRAMS += bin/gaia-snap
+bin_gaia_snap_SOURCES = cmd/gaia-snap/main.c
+bin_gaia_snap_LDADD = libgaia_internal.la
+dist_man_MANS += man/gaia-snap.1
+EXTRA_DIST += completions/bash/gaia-snap completions/zsh/_gaia-snap
