@@ -417,7 +417,9 @@ $seeded"
 	wait_http 2
 	wait_leader_of 2 15
 	run status_of 2
-	jq -e --arg c "$cid" '.leader_id == "node-2" and .cluster_id == $c and (.nodes | length) == 1' <<<"$output"
+	# a new term above the backup's: entries after it never carry a lower one
+	jq -e --arg c "$cid" --argjson w "$want" '.leader_id == "node-2" and .cluster_id == $c
+		and (.nodes | length) == 1 and .term > $w.term' <<<"$output"
 	run curl -s "http://$(node_api 2)/api/cluster/digest"
 	jq -e --argjson w "$want" '.keys == $w.keys and .digest == $w.digest' <<<"$output"
 	run kv_get 2 k7
@@ -427,4 +429,37 @@ $seeded"
 	assert_output 200
 	grep -q 'starting cluster .* from snapshot .* with no log yet and this node as its only voter' "$GT_DIR/node-2.log"
 	node_stop 2
+}
+
+# --- man page and completions ------------------------------------------------------------
+
+@test "the man page is lint-clean and has every command; the completions work" {
+	command -v mandoc >/dev/null || skip "mandoc is not installed"
+	run mandoc -Tlint -Wwarning "$GAIA_TOP/man/gaia-snap.1"
+	assert_success
+	assert_output ''
+	page=$(mandoc -Tascii -Owidth=200 "$GAIA_TOP/man/gaia-snap.1" | sed $'s/.\b//g')
+	for c in take status list prune save inspect restore; do
+		grep -qE "^ +$c( |$)" <<<"$page"
+	done
+	grep -q 'gaia-snap prune --older-than 7d' <<<"$page"
+	grep -q 'EXIT STATUS' <<<"$page"
+	grep -q 'GAIA_SOCKET' <<<"$page"
+
+	# bash: commands, then the options of the command given
+	run bash -c '
+		source "$1"
+		complete -p gaia-snap >/dev/null || exit 1
+		COMP_WORDS=(gaia-snap pr); COMP_CWORD=1; _gaia_snap; echo "${COMPREPLY[*]}"
+		COMP_WORDS=(gaia-snap prune --); COMP_CWORD=2; _gaia_snap; echo "${COMPREPLY[*]}"
+		COMP_WORDS=(gaia-snap restore f.snap --n); COMP_CWORD=3; _gaia_snap; echo "${COMPREPLY[*]}"
+		COMP_WORDS=(gaia-snap prune --older-than ""); COMP_CWORD=3; _gaia_snap; echo "${COMPREPLY[*]}"
+	' _ "$GAIA_TOP/completions/bash/gaia-snap"
+	assert_success
+	assert_line --index 0 'prune'
+	assert_line --index 1 --partial '--older-than --keep --dry-run'
+	assert_line --index 2 '--node-id'
+	assert_line --index 3 '12h 1d 7d 30d'
+	# zsh: a completion function for gaia-snap
+	head -1 "$GAIA_TOP/completions/zsh/_gaia-snap" | grep -qx '#compdef gaia-snap'
 }
