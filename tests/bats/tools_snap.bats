@@ -168,6 +168,38 @@ flip_byte() {
 	[ "$(files_on_node)" -ge "$before" ]
 }
 
+@test "take while a snapshot is being written: exit 1 naming --wait; with --wait it waits and takes one" {
+	command -v strace >/dev/null || skip "needs strace to slow the snapshot down"
+	kv_put_ok 1 busy-1 x >/dev/null
+	# every fsync of the node now takes 1.5 s (a snapshot syncs its file
+	# and its directory); the WAL's own syncs are fdatasync
+	timeout -k 1 15 strace -f -qq -o /dev/null -e trace=fsync \
+		-e inject=fsync:delay_enter=1500000 -p "$(node_pid 1)" &
+	tracer=$!
+	sleep 0.5
+	"$SNAP" --addr "$A" --timeout 20s take &
+	first=$!
+	n=0
+	until "$SNAP" --addr "$A" status --json | jq -e '.in_progress' >/dev/null || [ $n -ge 50 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	run --separate-stderr "$SNAP" --addr "$A" take
+	assert_failure 1
+	assert_equal "$stderr" "gaia-snap: $A: a snapshot is already being taken; retry when it is done (or wait for it with --wait)"
+	kv_put_ok 1 busy-2 x >/dev/null
+	after=$(curl -s "http://$A/api/cluster/digest" | jq .applied_index)
+	run --separate-stderr "$SNAP" --addr "$A" --timeout 30s take --wait --json
+	assert_success
+	# a new snapshot, holding the write made while the first was running
+	jq -e --argjson i "$after" '.index >= $i' <<<"$output"
+	wait "$first"
+	kill -INT "$tracer" 2>/dev/null || true
+	wait "$tracer" || true
+	run "$SNAP" --addr "$A" status --json
+	jq -e '.in_progress == false' <<<"$output"
+}
+
 @test "status: text and --json; through the socket and GAIA_SOCKET" {
 	"$SNAP" --addr "$A" take
 	run --separate-stderr "$SNAP" --addr "$A" status
