@@ -4,3 +4,4 @@ bin_gaia_snap_SOURCES = cmd/gaia-snap/main.c
 bin_gaia_snap_LDADD = libgaia_internal.la
 dist_man_MANS += man/gaia-snap.1
 EXTRA_DIST += completions/bash/gaia-snap completions/zsh/_gaia-snap
+EXTRA_DIST += examples/cron.d/gaia-snap

@@ -278,6 +278,22 @@ flip_byte() {
 	jq -e --arg f "$newest" '[.[].filename] == [$f]' <<<"$output"
 }
 
+@test "the cron lines of examples/cron.d/gaia-snap run as written" {
+	cron=$GAIA_TOP/examples/cron.d/gaia-snap
+	mkdir -p "$BATS_TEST_TMPDIR/backups"
+	while read -r line; do
+		# the command after "m h dom mon dow user"; cron's \% is a plain %
+		cmd=$(sed -E 's/^([^ ]+ +){6}//; s/\\%/%/g; s#/var/backups/gaia_go#'"$BATS_TEST_TMPDIR/backups"'#g' <<<"$line")
+		run --separate-stderr env PATH="$GAIA_TOP/bin:$PATH" GAIA_SOCKET="$GT_DIR/node-1/gaia.sock" sh -c "$cmd"
+		assert_success
+		assert_output ''
+		assert_equal "$stderr" ''
+	done < <(grep -E '^[0-9*]' "$cron")
+	grep -q '^30 3 \* \* \* root gaia-snap prune --older-than 7d$' "$cron"
+	run "$SNAP" inspect "$BATS_TEST_TMPDIR/backups/gaia-$(date +%F).snap"
+	assert_success
+}
+
 # --- save, inspect ------------------------------------------------------------------
 
 @test "save: a quiet, checked backup; no .tmp left; its digest is the node's" {
