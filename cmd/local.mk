@@ -4,3 +4,4 @@ include cmd/gaia-bench/local.mk
 include cmd/gaia-join/local.mk
 include cmd/gaia-peers/local.mk
 include cmd/gaia-health/local.mk
+include cmd/gaia-snap/local.mk
