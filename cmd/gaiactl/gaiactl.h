@@ -126,7 +126,7 @@ const char *gaiactl_text(const json_t *obj, const char *name, char *buf, size_t 
  * "..." keeps blanks and takes \" and \\, a backslash outside quotes
  * escapes the next character. *argv is one malloc'd block (free it
  * with free()); an empty or comment (#) line gives argc 0. -1 on an
- * unterminated quote (said on stderr), -2 without memory. */
+ * unterminated quote, -2 without memory (nothing printed). */
 int gaiactl_split(const char *line, int *argc, char ***argv);
 /* The interactive shell on a terminal (readline). Returns the exit code:
  * that of the last command. */

@@ -105,19 +105,69 @@ static void add_nodes(void)
 	json_decref(status);
 }
 
-/* The keys that start with prefix (this node's own view: no leader round
- * for a keystroke). */
-static void add_keys(const char *prefix)
+/* A word as typed (backslash escapes) and as meant. */
+static bool special(char ch)
 {
+	return ch == ' ' || ch == '\t' || ch == '\\' || ch == '\'' || ch == '"';
+}
+
+static char *unescape(const char *s)
+{
+	char *out = malloc(strlen(s) + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	for (; *s; s++) {
+		if (*s == '\\' && s[1])
+			s++;
+		*o++ = *s;
+	}
+	*o = '\0';
+	return out;
+}
+
+static void cands_add_escaped(const char *s)
+{
+	char *out, *o;
+
+	if (!s || !(out = malloc(2 * strlen(s) + 1)))
+		return;
+	/* inside quotes readline closes the quote itself: nothing to escape */
+	for (o = out; *s; s++) {
+		if (!rl_completion_quote_character && special(*s))
+			*o++ = '\\';
+		*o++ = *s;
+	}
+	*o = '\0';
+	cands_add(out);
+	free(out);
+}
+
+/* The keys that start with what was typed (this node's own view: no
+ * leader round for a keystroke), escaped as the line needs them. */
+static void add_keys(const char *typed)
+{
+	char *prefix = rl_completion_quote_character ? strdup(typed) : unescape(typed);
 	json_t *list, *it;
 	size_t i;
 
-	if (!session->client ||
-	    client_kv_list(session->client, prefix, COMPLETE_MAX_KEYS, true, &list) != GAIA_OK)
+	if (!prefix)
 		return;
+	if (!session->client ||
+	    client_kv_list(session->client, prefix, COMPLETE_MAX_KEYS, true, &list) != GAIA_OK) {
+		free(prefix);
+		return;
+	}
+	free(prefix);
 	json_array_foreach(list, i, it)
-		cands_add(json_string_value(json_object_get(it, "key")));
+		cands_add_escaped(json_string_value(json_object_get(it, "key")));
 	json_decref(list);
+}
+
+/* A blank after a backslash is part of the word. */
+static int is_quoted(char *text, int index)
+{
+	return index > 0 && text[index - 1] == '\\' && !is_quoted(text, index - 1);
 }
 
 static bool option_takes_value(const char *w)
@@ -134,6 +184,9 @@ static char **complete(const char *text, int start, int end)
 	(void)end;
 	rl_attempted_completion_over = 1; /* never file names */
 	cands_clear();
+	/* the words before this one; an opening quote of this word is not theirs */
+	if (rl_completion_quote_character && start > 0)
+		start--;
 	before = strndup(rl_line_buffer, (size_t)start);
 	if (!before || gaiactl_split(before, &n, &words) != 0) {
 		free(before);
@@ -195,4 +248,6 @@ void gaiactl_complete_init(struct gaiactl *g)
 	rl_readline_name = "gaiactl";
 	rl_completer_word_break_characters = " \t\n";
 	rl_attempted_completion_function = complete;
+	rl_char_is_quoted_p = is_quoted;
+	rl_completer_quote_characters = "'\"";
 }

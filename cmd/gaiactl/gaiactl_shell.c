@@ -64,7 +64,6 @@ int gaiactl_split(const char *line, int *argc, char ***argv)
 		*o++ = '\0';
 		if (quote) {
 			free(words);
-			cli_errorf("unterminated %c quote", quote);
 			return -1;
 		}
 	}
@@ -81,8 +80,10 @@ static int run_line(struct gaiactl *g, const char *line)
 	int argc, rc;
 
 	rc = gaiactl_split(line, &argc, &argv);
-	if (rc == -1)
+	if (rc == -1) {
+		cli_errorf("unterminated quote in: %s", line);
 		return CLI_EXIT_USAGE;
+	}
 	if (rc != 0) {
 		cli_errorf("out of memory");
 		return CLI_EXIT_FAIL;
