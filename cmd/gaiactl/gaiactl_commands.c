@@ -58,7 +58,7 @@ const struct gaiactl_cmd gaiactl_cmds[] = {
 	{"connect", NULL, "HOST:PORT|SOCKET", "talk to another node from now on", 0, 1, 1, {N, N},
 	 true, false, cmd_connect},
 	{"help", NULL, "[COMMAND]", "list the commands, or show one", 0, 0, 2,
-	 {GC_ARG_COMMAND, N}, false, false, cmd_help},
+	 {GC_ARG_COMMAND, GC_ARG_COMMAND}, false, false, cmd_help},
 	{"quit", NULL, "", "leave the shell (also: exit, Ctrl-D)", 0, 0, 0, {N, N}, true, false,
 	 cmd_quit},
 	{"exit", NULL, "", "leave the shell", 0, 0, 0, {N, N}, true, false, cmd_quit},

@@ -128,9 +128,10 @@ const char *gaiactl_history_path(void)
 	return path;
 }
 
-/* Ctrl-C at the prompt drops the line being typed, as in a shell; the
- * flag is seen by readline's event hook (readline passes the signal on
- * to this handler after restoring the terminal). */
+/* Ctrl-C at the prompt drops the line being typed and shows a fresh
+ * prompt, as a shell does: readline restores the terminal, passes the
+ * signal on to this handler, and calls the event hook once it is back
+ * in its read loop. */
 static volatile sig_atomic_t interrupted;
 
 static void on_sigint(int sig)
@@ -142,8 +143,11 @@ static void on_sigint(int sig)
 static int on_signal_event(void)
 {
 	if (interrupted) {
+		interrupted = 0;
 		rl_replace_line("", 0);
-		rl_done = 1;
+		rl_crlf();
+		rl_on_new_line();
+		rl_redisplay();
 	}
 	return 0;
 }
@@ -175,10 +179,6 @@ int gaiactl_shell(struct gaiactl *g)
 		if (!line) {
 			putchar('\n');
 			break;
-		}
-		if (interrupted) {
-			free(line);
-			continue;
 		}
 		if (line[strspn(line, " \t")]) {
 			last = history_length > 0 ? history_get(history_base + history_length - 1) : NULL;

@@ -399,11 +399,21 @@ wait_dead() {
 	return 1
 }
 
-@test "shell: a command's output, and a failing command does not end it" {
+@test "shell: a command's output, a failing command does not end it, Ctrl-C drops the line" {
 	ctl kv put shell/key shell-value >/dev/null
 	shell_start "HOME=$BATS_TEST_TMPDIR"
 	keys 'kv get shell/key' Enter
 	wait_pane '^shell-value$'
+	# the tty drops unread input on ^C: let the shell show the text first
+	keys 'half typed'
+	wait_pane '> half typed$'
+	keys C-c
+	wait_pane '> half typed\^C$'
+	keys 'kv get shell/key' Enter
+	wait_pane '^gaiactl .*> kv get shell/key$'
+	run pane
+	refute_output --partial 'half typedkv'
+	refute_output --partial 'unknown command'
 	keys 'kv get shell/none' Enter
 	wait_pane "^gaiactl: key 'shell/none' not found$"
 	keys 'status' Enter
@@ -417,16 +427,18 @@ wait_dead() {
 	ctl kv put tabkey/alpha-unique 1 >/dev/null
 	shell_start "HOME=$BATS_TEST_TMPDIR"
 	keys 'sta' Tab
-	wait_pane '> status $'
+	wait_pane '> status +$'
 	keys Enter
 	wait_pane '^ID +ROLE +STATE'
 	keys 'snapshot li' Tab
-	wait_pane '> snapshot list $'
+	wait_pane '> snapshot list +$'
+	keys C-u 'help kv p' Tab
+	wait_pane '> help kv put +$'
 	keys C-u
 	keys 'peers show node-' Tab Tab
 	wait_pane '^node-1 +node-2 +node-3 *$'
 	keys C-u 'kv get tabkey/al' Tab
-	wait_pane '> kv get tabkey/alpha-unique $'
+	wait_pane '> kv get tabkey/alpha-unique +$'
 	keys Enter
 	wait_pane '^1$'
 	keys 'quit' Enter
