@@ -493,3 +493,29 @@ wait_dead() {
 	keys 'quit' Enter
 	wait_dead
 }
+
+# --- last: it takes the quorum away --------------------------------------------------
+
+@test "a cluster without quorum: writes and health fail with exit 1 and the reason" {
+	node_kill 2
+	node_kill 3
+	# node 1 steps down once it no longer hears a majority
+	for _ in $(seq 1 100); do
+		status_of 1 | jq -e '.role != "leader"' >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	run --separate-stderr "$CTL" -a "$A1" --timeout 3s kv put noquorum v
+	assert_failure 1
+	assert_output ''
+	assert_regex "$stderr" '^gaiactl: .*(HTTP 503|did not answer|timed out|[Tt]imeout)'
+	run --separate-stderr "$CTL" -a "$A1" health
+	assert_failure 1
+	assert_output --regexp '^unhealthy: leader -, term [0-9]+, '
+	run --separate-stderr "$CTL" -a "$A1" --json health
+	assert_failure 1
+	jq -e '.cluster_status == "unhealthy"' <<<"$output"
+	# reads of the node's own state still work
+	run --separate-stderr "$CTL" -a "$A1" kv get ls/a --stale
+	assert_success
+	assert_output v-ls/a
+}
