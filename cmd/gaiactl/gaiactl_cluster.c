@@ -8,12 +8,13 @@
 #include "client/client_ctl.h"
 #include "gaiactl.h"
 
-/* leader, follower or learner, from a node or peer object */
+/* leader, voter or learner, from a node or peer object (a node cannot
+ * tell whether another is a follower or a candidate) */
 static const char *role_of(const json_t *n)
 {
 	if (json_is_true(json_object_get(n, "is_leader")))
 		return "leader";
-	return json_is_true(json_object_get(n, "voter")) ? "follower" : "learner";
+	return json_is_true(json_object_get(n, "voter")) ? "voter" : "learner";
 }
 
 static int print_table(struct cli_table *t)

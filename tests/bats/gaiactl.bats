@@ -44,8 +44,8 @@ ctl() { "$CTL" -a "$A1" "$@"; }
 	assert_line --index 0 --regexp '^node node-1: (leader|follower), term [0-9]+, leader node-[123] \(.+\)$'
 	assert_line --regexp '^log [0-9]+\.\.[0-9]+, commit [0-9]+, applied [0-9]+, cluster [0-9a-f]{16}$'
 	assert_line --regexp '^ID +ROLE +STATE +ADDRESS +API ADDRESS$'
-	assert_line --regexp "^node-1 \* +(leader|follower) +[a-z_]+ +$(node_raft 1) +$(node_api 1)$"
-	assert_line --regexp "^node-3 +(leader|follower) +[a-z_]+ +$(node_raft 3) +$(node_api 3)$"
+	assert_line --regexp "^node-1 \* +(leader|voter) +[a-z_]+ +$(node_raft 1) +$(node_api 1)$"
+	assert_line --regexp "^node-3 +(leader|voter) +[a-z_]+ +$(node_raft 3) +$(node_api 3)$"
 	run --separate-stderr ctl --json status
 	assert_success
 	run jq -e '.node_id == "node-1" and (.nodes | length) == 3 and (.leader_id | type) == "string"
@@ -61,7 +61,7 @@ ctl() { "$CTL" -a "$A1" "$@"; }
 	run --separate-stderr ctl peers
 	assert_success
 	assert_line --index 0 --regexp '^ID +ROLE +STATE +ADDRESS +API ADDRESS +MATCH +NEXT +LAG +LAST CONTACT$'
-	assert_line --regexp "^node-2 +(leader|follower) +[a-z_]+ +$(node_raft 2) +$(node_api 2) +[0-9]+ +[0-9]+ +[0-9]+ +([0-9]+ms ago|-)$"
+	assert_line --regexp "^node-2 +(leader|voter) +[a-z_]+ +$(node_raft 2) +$(node_api 2) +[0-9]+ +[0-9]+ +[0-9]+ +([0-9]+ms ago|-)$"
 	assert_equal "${#lines[@]}" 4
 	run --separate-stderr ctl peers list --json
 	assert_success
@@ -211,12 +211,12 @@ ctl() { "$CTL" -a "$A1" "$@"; }
 	run --separate-stderr ctl join node-4 "$(node_raft 4)" "$(node_api 4)"
 	assert_success
 	assert_line --index 0 "node-4 added at $(node_raft 4): a learner until it has caught up, then a voter"
-	assert_line --regexp "^node-4 +(learner|follower) +[a-z_]+ +$(node_raft 4) +$(node_api 4)$"
+	assert_line --regexp "^node-4 +(learner|voter) +[a-z_]+ +$(node_raft 4) +$(node_api 4)$"
 	wait_voter 1 4 30
 	run --separate-stderr ctl remove node-4
 	assert_success
 	assert_line --index 0 'node-4 removed'
-	refute_line --regexp '^node-4 +(learner|follower)'
+	refute_line --regexp '^node-4 +(learner|voter)'
 	node_stop 4 || node_kill 4
 	run bash -c "\"$CTL\" -a $A1 --json status | jq -r '[.nodes[].id] | sort | join(\" \")'"
 	assert_output 'node-1 node-2 node-3'
