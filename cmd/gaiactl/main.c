@@ -13,21 +13,29 @@
  * the index of the command word, argc if none. */
 static int command_index(int argc, char **argv)
 {
-	static const char *const with_value[] = {"-a", "--addr", "-s", "--socket", "-t", "--timeout"};
+	static const char *const with_value[] = {"--addr", "--socket", "--timeout"};
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		bool takes = false;
 
 		if (!strcmp(a, "--"))
 			return i + 1;
 		if (a[0] != '-' || !a[1])
 			return i;
-		for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
-			if (!strcmp(a, with_value[k]))
-				takes = true;
-		if (takes)
-			i++;
+		if (a[1] == '-') {
+			for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
+				if (!strcmp(a, with_value[k]))
+					i++;
+			continue;
+		}
+		/* a cluster of short options (-ja ADDR): a letter that takes a
+		 * value takes the rest, or the next argument when it is last */
+		for (const char *p = a + 1; *p; p++)
+			if (strchr("ast", *p)) {
+				if (!p[1])
+					i++;
+				break;
+			}
 	}
 	return argc;
 }

@@ -267,6 +267,10 @@ ctl() { "$CTL" -a "$A1" "$@"; }
 	assert_failure 1
 	assert_output ''
 	assert_equal "$stderr" 'gaiactl: cannot reach 127.0.0.1:1: Connection refused'
+	# global options in any spelling, then the command with its own
+	run --separate-stderr "$CTL" -jt 2s --addr=127.0.0.1:1 peers remove node-2 --force
+	assert_failure 1
+	assert_equal "$stderr" 'gaiactl: cannot reach 127.0.0.1:1: Connection refused'
 	run --separate-stderr "$CTL" -s "$BATS_TEST_TMPDIR/none.sock" kv get k
 	assert_failure 1
 	assert_regex "$stderr" "^gaiactl: cannot reach $BATS_TEST_TMPDIR/none.sock: "
