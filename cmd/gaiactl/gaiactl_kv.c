@@ -1,6 +1,7 @@
 /* gaiactl's kv commands: get prints the raw value, put, del, and ls by prefix. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,18 +108,60 @@ int gaiactl_cmd_kv_get(struct gaiactl *g, const struct gaiactl_call *call)
 	return rc;
 }
 
+/* All of stdin into a malloc'd buffer; NULL (said) on failure. */
+static char *read_stdin(size_t *len)
+{
+	size_t cap = 65536, n = 0, got;
+	char *buf = malloc(cap), *grown;
+
+	while (buf && (got = fread(buf + n, 1, cap - n, stdin)) > 0) {
+		n += got;
+		if (n == cap) {
+			grown = cap < SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
+			if (!grown) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = grown;
+			cap *= 2;
+		}
+	}
+	if (buf && ferror(stdin)) {
+		free(buf);
+		cli_errorf("cannot read the value from standard input");
+		return NULL;
+	}
+	if (!buf)
+		cli_errorf("out of memory");
+	*len = n;
+	return buf;
+}
+
 int gaiactl_cmd_kv_put(struct gaiactl *g, const struct gaiactl_call *call)
 {
 	struct client *c = gaiactl_client(g);
 	struct client_response r = {0};
-	const char *key = call->argv[0], *value = call->argv[1];
+	const char *key = call->argv[0], *value = call->argc > 1 ? call->argv[1] : NULL;
+	char *input = NULL;
+	size_t len;
 	int rc;
 
 	if (!c)
 		return CLI_EXIT_FAIL;
+	if (value) {
+		len = strlen(value);
+	} else if (g->shell) {
+		/* stdin holds the commands (or is the terminal) */
+		return cli_usage_errorf("usage: kv put KEY VALUE (the value from stdin is one-shot only)");
+	} else if (!(input = read_stdin(&len))) {
+		return CLI_EXIT_FAIL;
+	}
 	/* a retried compare-and-set could fail against its own first write */
-	rc = client_kv_put(c, key, value, strlen(value), call->has_cas ? (int64_t)call->cas : CLIENT_NO_CAS,
+	rc = client_kv_put(c, key, value ? value : input, len,
+			   call->has_cas ? (int64_t)call->cas : CLIENT_NO_CAS,
 			   CLIENT_JSON | (call->has_cas ? CLIENT_NO_RETRY : 0), &r);
+	free(input);
 	if (rc == GAIA_OK)
 		rc = client_check(c, &r);
 	if (rc != GAIA_OK) {

@@ -133,6 +133,27 @@ ctl() { "$CTL" -a "$A1" "$@"; }
 	assert_equal "$stderr" "gaiactl: key 'greeting' not found"
 }
 
+@test "kv put from stdin: any bytes, back from kv get; --json gives them in base64" {
+	head -c 3000 /dev/urandom >"$BATS_TEST_TMPDIR/bin"
+	run --separate-stderr bash -c "\"$CTL\" -a $A1 kv put binary/value < \"$BATS_TEST_TMPDIR/bin\""
+	assert_success
+	assert_output --regexp '^OK \(modify index [0-9]+\)$'
+	ctl kv get binary/value >"$BATS_TEST_TMPDIR/back"
+	cmp "$BATS_TEST_TMPDIR/bin" "$BATS_TEST_TMPDIR/back"
+	run --separate-stderr ctl --json kv get binary/value
+	assert_success
+	jq -e --arg b "$(base64 -w0 "$BATS_TEST_TMPDIR/bin")" '.value == null and .value_base64 == $b' <<<"$output"
+	# an empty stdin is an empty value
+	ctl kv put binary/empty </dev/null >/dev/null
+	run --separate-stderr ctl kv get binary/empty
+	assert_success
+	assert_output ''
+	# in a script stdin holds the commands: the value must be given
+	run --separate-stderr bash -c "echo 'kv put binary/x' | \"$CTL\" -a $A1"
+	assert_failure 2
+	assert_equal "${stderr_lines[0]}" 'gaiactl: usage: kv put KEY VALUE (the value from stdin is one-shot only)'
+}
+
 @test "kv put --cas: create-only and a mismatch" {
 	run --separate-stderr ctl --json kv put casy one --cas 0
 	assert_success
@@ -292,7 +313,7 @@ ctl() { "$CTL" -a "$A1" "$@"; }
 	assert_equal "${stderr_lines[0]}" 'gaiactl: usage: kv get KEY'
 	run --separate-stderr ctl kv put a b c
 	assert_failure 2
-	assert_equal "${stderr_lines[0]}" 'gaiactl: usage: kv put KEY VALUE'
+	assert_equal "${stderr_lines[0]}" 'gaiactl: usage: kv put KEY [VALUE]'
 	run --separate-stderr ctl status --force
 	assert_failure 2
 	assert_equal "${stderr_lines[0]}" "gaiactl: unknown option '--force'"
@@ -322,7 +343,7 @@ ctl() { "$CTL" -a "$A1" "$@"; }
 	assert_line --regexp '^ +--dry-run '
 	run --separate-stderr ctl kv put --help
 	assert_success
-	assert_line --index 0 'Usage: gaiactl kv put KEY VALUE [OPTIONS]'
+	assert_line --index 0 'Usage: gaiactl kv put KEY [VALUE] [OPTIONS]'
 	run --separate-stderr "$CTL" --help
 	assert_success
 	assert_line --index 0 'Usage: gaiactl [OPTIONS] [COMMAND [ARGS...]]'
