@@ -266,6 +266,25 @@ ctl() { "$CTL" -a "$A1" "$@"; }
 	jq -e '.node_id == "node-1" and (.action | type) == "string"' <<<"$output"
 }
 
+@test "remove refuses a dead voter unless --force" {
+	node_start 5 false
+	wait_http 5
+	ctl join node-5 "$(node_raft 5)" "$(node_api 5)" >/dev/null
+	wait_voter 1 5 30
+	node_kill 5
+	# refused once the leader has not heard from it for an election timeout
+	for _ in $(seq 1 100); do
+		ctl --json peers show node-5 | jq -e '.last_contact_ms > 2000' >/dev/null && break
+		sleep 0.1
+	done
+	run --separate-stderr ctl remove node-5
+	assert_failure 1
+	assert_regex "$stderr" "^gaiactl: .*node 'node-5' is unreachable; to remove a dead node use \?force=true \(HTTP 409\)$"
+	run --separate-stderr ctl --json peers remove node-5 --force
+	assert_success
+	jq -e '.node_id == "node-5" and .removed == true and ([.nodes[].id] | index("node-5")) == null' <<<"$output"
+}
+
 # --- one-shot: how it connects, and usage -------------------------------------
 
 @test "the Unix socket, GAIA_ADDR and GAIA_SOCKET" {
