@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "client/client_cluster.h"
 #include "client/client_ctl.h"
 #include "gaiactl.h"
 
@@ -54,9 +55,9 @@ static int print_nodes(const json_t *nodes)
 	return print_table(t);
 }
 
-/* GET path; print it as JSON, or hand it to human() */
-static int get_and_print(struct gaiactl *g, const struct gaiactl_call *call, const char *path,
-			 int (*human)(const json_t *doc))
+/* fetch a document; print it as JSON, or hand it to human() */
+static int get_and_print(struct gaiactl *g, const struct gaiactl_call *call,
+			 int (*fetch)(struct client *c, json_t **out), int (*human)(const json_t *doc))
 {
 	struct client *c = gaiactl_client(g);
 	json_t *doc;
@@ -64,7 +65,7 @@ static int get_and_print(struct gaiactl *g, const struct gaiactl_call *call, con
 
 	if (!c)
 		return CLI_EXIT_FAIL;
-	if ((rc = client_call_json(c, "GET", path, NULL, 0, &doc)) != GAIA_OK)
+	if ((rc = fetch(c, &doc)) != GAIA_OK)
 		return gaiactl_fail(g, rc);
 	rc = call->json ? gaiactl_print_json(doc) : human(doc);
 	json_decref(doc);
@@ -94,7 +95,7 @@ static int status_human(const json_t *s)
 
 int gaiactl_cmd_status(struct gaiactl *g, const struct gaiactl_call *call)
 {
-	return get_and_print(g, call, "/api/cluster/status", status_human);
+	return get_and_print(g, call, client_cluster_status, status_human);
 }
 
 /* --- peers ----------------------------------------------------------------- */
@@ -135,7 +136,7 @@ static int peers_human(const json_t *peers)
 
 int gaiactl_cmd_peers_list(struct gaiactl *g, const struct gaiactl_call *call)
 {
-	return get_and_print(g, call, "/api/cluster/peers", peers_human);
+	return get_and_print(g, call, client_peers_list, peers_human);
 }
 
 int gaiactl_cmd_peers_show(struct gaiactl *g, const struct gaiactl_call *call)
@@ -146,7 +147,7 @@ int gaiactl_cmd_peers_show(struct gaiactl *g, const struct gaiactl_call *call)
 
 	if (!c)
 		return CLI_EXIT_FAIL;
-	if ((rc = client_peer_get(c, call->argv[0], &doc)) != GAIA_OK)
+	if ((rc = client_peer_show(c, call->argv[0], &doc)) != GAIA_OK)
 		return gaiactl_fail(g, rc);
 	rc = call->json ? gaiactl_print_json(doc) : gaiactl_print_fields(doc);
 	json_decref(doc);
@@ -158,20 +159,24 @@ int gaiactl_cmd_peers_show(struct gaiactl *g, const struct gaiactl_call *call)
 int gaiactl_cmd_join(struct gaiactl *g, const struct gaiactl_call *call)
 {
 	struct client *c = gaiactl_client(g);
+	struct client_join_request j = {.node_id = call->argv[0], .address = call->argv[1],
+					.api_address = call->argc > 2 ? call->argv[2] : NULL};
+	bool created;
 	json_t *doc;
 	int rc;
 
 	if (!c)
 		return CLI_EXIT_FAIL;
-	rc = client_peer_add(c, call->argv[0], call->argv[1], call->argc > 2 ? call->argv[2] : NULL,
-			     &doc);
-	if (rc != GAIA_OK)
+	if ((rc = client_join(c, &j, &created, &doc)) != GAIA_OK)
 		return gaiactl_fail(g, rc);
 	if (call->json) {
 		rc = gaiactl_print_json(doc);
 	} else {
-		printf("%s added at %s: a learner until it has caught up, then a voter\n\n",
-		       call->argv[0], call->argv[1]);
+		if (created)
+			printf("%s added at %s: a learner until it has caught up, then a voter\n\n",
+			       call->argv[0], call->argv[1]);
+		else
+			printf("%s is a member already\n\n", call->argv[0]);
 		rc = print_nodes(json_object_get(doc, "nodes"));
 	}
 	json_decref(doc);
@@ -229,7 +234,7 @@ int gaiactl_cmd_health(struct gaiactl *g, const struct gaiactl_call *call)
 
 	if (!c)
 		return CLI_EXIT_FAIL;
-	if ((rc = client_call_json(c, "GET", "/api/cluster/health", NULL, 0, &h)) != GAIA_OK)
+	if ((rc = client_get_json(c, "/api/cluster/health", &h)) != GAIA_OK)
 		return gaiactl_fail(g, rc);
 	state = json_string_value(json_object_get(h, "cluster_status"));
 	if (call->json) {
@@ -264,7 +269,7 @@ int gaiactl_cmd_election(struct gaiactl *g, const struct gaiactl_call *call)
 
 	if (!c)
 		return CLI_EXIT_FAIL;
-	rc = client_force_election(c, call->argc ? call->argv[0] : NULL, &doc);
+	rc = client_transfer_leader(c, call->argc ? call->argv[0] : NULL, &doc);
 	if (rc != GAIA_OK)
 		return gaiactl_fail(g, rc);
 	if (call->json) {
@@ -313,7 +318,8 @@ int gaiactl_cmd_snapshot_take(struct gaiactl *g, const struct gaiactl_call *call
 
 	if (!c)
 		return CLI_EXIT_FAIL;
-	if ((rc = client_call_json(c, "POST", "/api/cluster/snapshot", NULL, 0, &doc)) != GAIA_OK)
+	/* a snapshot already running is waited for, as long as a request may take */
+	if ((rc = client_snap_take(c, g->timeout_ms ? g->timeout_ms : 10000, &doc)) != GAIA_OK)
 		return gaiactl_fail(g, rc);
 	if (call->json) {
 		rc = gaiactl_print_json(doc);
@@ -330,7 +336,7 @@ int gaiactl_cmd_snapshot_take(struct gaiactl *g, const struct gaiactl_call *call
 
 int gaiactl_cmd_snapshot_status(struct gaiactl *g, const struct gaiactl_call *call)
 {
-	return get_and_print(g, call, "/api/cluster/snapshot-status", gaiactl_print_fields);
+	return get_and_print(g, call, client_snap_status, gaiactl_print_fields);
 }
 
 static int snapshots_human(const json_t *list)
@@ -363,5 +369,5 @@ static int snapshots_human(const json_t *list)
 
 int gaiactl_cmd_snapshot_list(struct gaiactl *g, const struct gaiactl_call *call)
 {
-	return get_and_print(g, call, "/api/cluster/snapshots", snapshots_human);
+	return get_and_print(g, call, client_snap_list, snapshots_human);
 }

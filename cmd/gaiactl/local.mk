@@ -5,4 +5,5 @@ bin_gaiactl_SOURCES = cmd/gaiactl/gaiactl.h cmd/gaiactl/main.c cmd/gaiactl/gaiac
 	cmd/gaiactl/gaiactl_shell.c cmd/gaiactl/gaiactl_complete.c
 bin_gaiactl_LDADD = libgaia_internal.la $(READLINE_LIBS)
 dist_man_MANS += man/gaiactl.1
-EXTRA_DIST += completions/bash/gaiactl completions/zsh/_gaiactl
+dist_bashcompletion_DATA += completions/bash/gaiactl
+dist_zshcompletion_DATA += completions/zsh/_gaiactl

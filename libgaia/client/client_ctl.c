@@ -1,4 +1,4 @@
-/* Typed calls of the operator routes (client_ctl.h): paths built and escaped here, answers as JSON. */
+/* The calls of client_ctl.h: rejoin, the key listing by prefix, and a JSON request of any route. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -33,100 +33,6 @@ int client_call_json(struct client *c, const char *method, const char *path, con
 		r.json = NULL;
 	}
 	client_response_free(&r);
-	return rc;
-}
-
-/* prefix + escaped id + suffix, malloc'd; NULL (errmsg set) on a bad id or no memory */
-static char *client_id_path(struct client *c, const char *prefix, const char *id, const char *suffix)
-{
-	char *esc, *path;
-	size_t need;
-
-	if (!id || !id[0]) {
-		errmsg_set(client_errbuf(c), GAIA_EINVAL, "a node id must not be empty");
-		return NULL;
-	}
-	esc = client_escape_key(id);
-	if (!esc) {
-		errmsg_set(client_errbuf(c), GAIA_ENOMEM, "out of memory");
-		return NULL;
-	}
-	need = strlen(prefix) + strlen(esc) + strlen(suffix) + 1;
-	path = malloc(need);
-	if (path)
-		snprintf(path, need, "%s%s%s", prefix, esc, suffix);
-	else
-		errmsg_set(client_errbuf(c), GAIA_ENOMEM, "out of memory");
-	free(esc);
-	return path;
-}
-
-int client_peer_get(struct client *c, const char *id, json_t **out)
-{
-	char *path = client_id_path(c, "/api/cluster/peers/", id, "");
-	int rc;
-
-	*out = NULL;
-	if (!path)
-		return id && id[0] ? GAIA_ENOMEM : GAIA_EINVAL;
-	rc = client_call_json(c, "GET", path, NULL, 0, out);
-	free(path);
-	return rc;
-}
-
-int client_peer_add(struct client *c, const char *id, const char *addr, const char *api_addr,
-		    json_t **out)
-{
-	json_t *body;
-	int rc;
-
-	*out = NULL;
-	if (!id || !id[0] || !addr || !addr[0])
-		return errmsg_set(client_errbuf(c), GAIA_EINVAL, "a node id and an address are needed");
-	body = json_pack("{s:s, s:s}", "node_id", id, "address", addr);
-	if (body && api_addr && api_addr[0] &&
-	    json_object_set_new(body, "api_address", json_string(api_addr)) != 0) {
-		json_decref(body);
-		body = NULL;
-	}
-	if (!body)
-		return errmsg_set(client_errbuf(c), GAIA_EINVAL,
-				  "the node id and addresses must be UTF-8 text");
-	rc = client_call_json(c, "POST", "/api/cluster/peers", body, 0, out);
-	json_decref(body);
-	return rc;
-}
-
-int client_peer_remove(struct client *c, const char *id, bool force, bool dry_run, json_t **out)
-{
-	char query[40];
-	char *path;
-	int rc;
-
-	*out = NULL;
-	snprintf(query, sizeof query, "%s%s%s", force || dry_run ? "?" : "", force ? "force=true" : "",
-		 dry_run ? (force ? "&dry_run=true" : "dry_run=true") : "");
-	path = client_id_path(c, "/api/cluster/peers/", id, query);
-	if (!path)
-		return id && id[0] ? GAIA_ENOMEM : GAIA_EINVAL;
-	rc = client_call_json(c, "DELETE", path, NULL, 0, out);
-	free(path);
-	return rc;
-}
-
-int client_force_election(struct client *c, const char *target, json_t **out)
-{
-	char *path;
-	int rc;
-
-	*out = NULL;
-	if (!target || !target[0])
-		return client_call_json(c, "POST", "/api/cluster/force-election", NULL, 0, out);
-	path = client_id_path(c, "/api/cluster/force-election?target=", target, "");
-	if (!path)
-		return GAIA_ENOMEM;
-	rc = client_call_json(c, "POST", path, NULL, 0, out);
-	free(path);
 	return rc;
 }
 

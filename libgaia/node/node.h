@@ -19,6 +19,7 @@
 #include "gaia.h"
 #include "config/config.h"
 #include "raft/raft.h"
+#include "snap/snap.h"
 
 #define NODE_NAME_MAX 64
 #define NODE_ADDR_MAX 128
@@ -79,7 +80,8 @@ enum node_op {
 	NODE_OP_LEAVE,        /* this node leaves (leader transfers first) */
 	NODE_OP_FORCE_ELECTION, /* [peer_name = target]: leader transfers, a
 				 * leaderless node campaigns -> status */
-	NODE_OP_REJOIN,       /* [peer_addr = leader address]: reconnect now */
+	NODE_OP_REJOIN,       /* [peer_addr = leader address], [reset]: reconnect
+			       * now; a removed node with reset: see on_reset */
 	NODE_OP_DIGEST,       /* -> index (applied), digest, count */
 	NODE_OP_METRICS,      /* -> out_value: Prometheus text of the node */
 	NODE_OP_SNAPSHOT_TAKE,   /* -> snaps[0]; GAIA_EBUSY if one is running */
@@ -125,6 +127,7 @@ struct node_req {
 	char peer_api[NODE_ADDR_MAX];
 	bool voter;         /* ADD_PEER: ask for a voter (still joins as a learner) */
 	bool force;         /* REMOVE_PEER: even if unreachable */
+	bool reset;         /* REJOIN of a removed node: wipe and join again */
 	bool dry_run;
 
 	/* outputs, valid from done() until node_req_clear() */
@@ -144,7 +147,7 @@ struct node_req {
 	uint64_t digest;
 	uint64_t count;
 	/* FORCE_ELECTION, REJOIN: what the node did, for the answer */
-	char action[128];
+	char action[256];
 	/* SNAPSHOT_*: files (malloc'd, newest first), and the figures */
 	struct node_snapshot_item *snaps;
 	size_t n_snaps;
@@ -189,6 +192,13 @@ struct node_options {
 	const struct gaia_config *config;
 	node_log_fn log;
 	void *log_ud;
+	/* Called on the loop thread once a removed node accepted a REJOIN with
+	 * reset (after its answer): the owner then stops the node, reads
+	 * node_reset_target(), frees it, node_wipe_data(), starts it again
+	 * without bootstrap and asks that address to add it. NULL: resets are
+	 * refused. */
+	void (*on_reset)(void *ud);
+	void *reset_ud;
 };
 
 struct node;
@@ -210,7 +220,56 @@ void node_wait(struct node *n);
 /* Free the node; after node_wait, once no thread can submit any more. */
 void node_free(struct node *n);
 
+/* After node_wait: whether a reset was accepted, and the REST address
+ * (host:port) to ask for the re-add. */
+bool node_reset_target(struct node *n, char *addr, size_t len);
+
+/* Delete a node's Raft state from its data dir (not running): raft_logs/,
+ * snapshots/, node.json and the removed marker; other files stay. The
+ * next start is an empty node waiting to be added. */
+int node_wipe_data(const char *data_dir, char *errmsg);
+
 /* The id a node name maps to in the core (64-bit FNV-1a, never 0). */
 raft_id node_id_from_name(const char *name);
+
+/* --- backups, offline (gaia-snap inspect, restore) ----------------------- */
+
+struct node_backup_member {
+	char name[NODE_NAME_MAX];  /* "#<hex id>" when the file names none */
+	char raft_addr[NODE_ADDR_MAX];
+	char api_addr[NODE_ADDR_MAX];
+	bool voter;                /* else a learner */
+};
+
+struct node_backup_info {
+	struct snap_info snap;     /* index, term, created_at, entry_count, size */
+	uint64_t keys;
+	uint64_t digest;           /* as GET /api/cluster/digest of that state */
+	size_t n_members;
+	struct node_backup_member members[RAFT_MAX_SERVERS];
+	size_t n_removed;          /* ids remembered as removed */
+	/* restore only */
+	uint64_t cluster_id;       /* of the new cluster */
+	char restored_file[SNAP_FILENAME_MAX]; /* under <data_dir>/snapshots */
+};
+
+/* Read the snapshot file at path and check all of it the way a starting
+ * node does: header, every record, order and indexes, count, checksums,
+ * and that its membership decodes. GAIA_ECORRUPT (errmsg names the file,
+ * the offset or record and what is wrong), GAIA_ENOTFOUND, GAIA_EIO,
+ * GAIA_ENOMEM. Needs no daemon. */
+int node_backup_inspect(const char *path, struct node_backup_info *out, char *errmsg);
+
+/* Seed data_dir from the backup at path, for a new one-node cluster:
+ * node.json (node_id, a fresh random cluster id) and one snapshot with the
+ * backup's state, index and term and a configuration of node_id alone.
+ * gaia_go started on it with that node id (CLUSTER_BOOTSTRAP=true, as a
+ * runbook says; the node starts the same without it) leads a cluster that
+ * holds exactly the backup's keys; others then join it. data_dir must be
+ * missing or an empty directory: GAIA_EEXIST otherwise, and nothing is
+ * changed. The file is checked in full before anything is written; on any
+ * failure what was written is removed. GAIA_EINVAL for a bad node id. */
+int node_backup_restore(const char *path, const char *data_dir, const char *node_id,
+			struct node_backup_info *out, char *errmsg);
 
 #endif
