@@ -59,11 +59,9 @@ join_node() {
 	local i=$1 leader=$2
 	node_start "$i" false || return 1
 	wait_http "$i" || return 1
-	env CLUSTER_HTTP_ADDR="$(node_api "$i")" "$GAIA_GO" --cluster-join --node-id "node-$i" \
-		--address "$(node_raft "$i")" --leader-address "$(node_api "$leader")" >&2 || return 1
-	# with gaia-join instead:
-	#   "$GAIA_TOP/bin/gaia-join" --addr "$(node_api "$leader")" --node-id "node-$i" \
-	#       --address "$(node_raft "$i")" --wait
+	"$GAIA_TOP/bin/gaia-join" --leader-address "$(node_api "$leader")" --node-id "node-$i" \
+		--address "$(node_raft "$i")" --api-address "$(node_api "$i")" \
+		--wait --wait-timeout 120s >&2 || return 1
 	wait_voter "$leader" "$i" 120
 }
 
