@@ -197,7 +197,8 @@ nem_part_ring() {
 	nem_hold_partition
 }
 
-# Remove a follower, wipe it, and add it back under a new node id.
+# Remove a follower, wipe it, and add it back: under its own id (the
+# cluster forgets the removal) or under a new one, at random.
 nem_membership() {
 	local v l old new code n
 	if ! nem_wait_leader 10; then
@@ -214,8 +215,13 @@ nem_membership() {
 		nem_log "membership: removing $old answered $code, skipped"
 		return 1
 	fi
-	NEM_GEN=$((NEM_GEN + 1))
-	new="node-$v-g$NEM_GEN"
+	nem_rand 2
+	if [ "$NEM_R" = 0 ]; then
+		new=$old
+	else
+		NEM_GEN=$((NEM_GEN + 1))
+		new="node-$v-g$NEM_GEN"
+	fi
 	nem_log "membership: removed $old; wipe it and add it back as $new"
 	NEM_DOWN[v]=1
 	node_kill "$v"
