@@ -1,3 +1,4 @@
 # the programs: one folder per program, each a thin main over libgaia
 include cmd/gaia_go/local.mk
 include cmd/gaia-bench/local.mk
+include cmd/gaia-discover/local.mk

@@ -130,6 +130,19 @@ int client_get_json(struct client *c, const char *path, json_t **out);
  * memory). */
 char *client_escape_key(const char *key);
 
+/* --- membership ------------------------------------------------------------ */
+
+/* Ask the node whose REST API is member_api (any member: a follower
+ * forwards to the leader) to add node_id, reachable at raft_addr (Raft)
+ * and api_addr (REST; may be NULL), as a learner that the leader promotes
+ * to voter once it caught up. One attempt, no retry. GAIA_OK when added;
+ * GAIA_EEXIST when it is a member already; GAIA_EREMOVED when its id was
+ * removed for good; GAIA_EUNAVAIL when unreachable, without leader or busy
+ * with another change (retry later); GAIA_EINVAL when refused otherwise;
+ * errmsg (GAIA_ERRMSG_SIZE) says which. */
+int client_join(const char *member_api, const char *node_id, const char *raft_addr,
+		const char *api_addr, uint64_t timeout_ms, char *errmsg);
+
 /* --- gaia-bench: load over keep-alive connections -------------------------- */
 
 enum client_bench_op {

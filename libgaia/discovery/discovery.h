@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 #include <uv.h>
 
 #include "gaia.h"
@@ -143,5 +144,22 @@ typedef void (*discovery_probed_fn)(void *ud, const struct discovery_list *l,
 				    const struct discovery_probe *probes);
 int discovery_probe_all(uv_loop_t *loop, const struct discovery_list *l, const char *probe_name,
 			uint64_t timeout_ms, discovery_probed_fn done, void *ud);
+
+/* --- one lookup and its probes, blocking (for tools) ------------------------ */
+
+/* Run one lookup on a private loop, then probe every address found as
+ * probe_name (probe_timeout_ms each; 0: 2 s). found and probes (DISCOVERY_MAX
+ * entries) are filled; GAIA_OK even when nothing was found (found->n == 0).
+ * Errors as discovery_new, or the lookup's failure with errmsg. */
+int discovery_run(const struct discovery_options *o, const char *probe_name,
+		  uint64_t probe_timeout_ms, struct discovery_list *found,
+		  struct discovery_probe *probes, char *errmsg);
+
+/* The result as JSON (NULL: no memory): one object per address,
+ * {id, hostname, address, raft_port, reachable, cluster_id, api_address}
+ * with id, cluster_id (16 hex digits) and api_address null and an "error"
+ * when the probe failed; cluster_id null also for a node waiting to join. */
+json_t *discovery_result_json(const struct discovery_list *found,
+			      const struct discovery_probe *probes);
 
 #endif
