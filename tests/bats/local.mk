@@ -4,8 +4,10 @@ BATS_LOG_COMPILER = $(top_srcdir)/tests/bats/run-bats
 BATS_SUITES = tests/bats/kv_api.bats tests/bats/failover.bats \
 	tests/bats/membership.bats tests/bats/devcluster.bats tests/bats/ops.bats \
 	tests/bats/lifecycle.bats tests/bats/snapshots.bats tests/bats/snapshot_ops.bats \
-	tests/bats/discovery.bats tests/bats/discovery_consul.bats tests/bats/bootstrap_expect.bats
+	tests/bats/discovery.bats tests/bats/discovery_consul.bats tests/bats/bootstrap_expect.bats \
+	tests/bats/guide_bootstrap.bats
 TESTS += $(BATS_SUITES)
 EXTRA_DIST += $(BATS_SUITES) tests/bats/common.bash tests/bats/run-bats \
-	tests/lib/cluster.bash tests/lib/discovery.bash tests/lib/fake-consul.py examples/prometheus/prometheus.yml \
+	tests/lib/cluster.bash tests/lib/discovery.bash tests/lib/fake-consul.py \
+	tests/bats/data/guide_bootstrap.sh examples/prometheus/prometheus.yml \
 	examples/prometheus/raft_alerts.yml
