@@ -48,6 +48,7 @@ struct node_disc {
 	bool join_asked;            /* a member accepted our request */
 	uint64_t asked_ms;          /* when (monotonic) */
 	bool looking;               /* a lookup runs */
+	bool refused;               /* the cluster removed our id: stop asking */
 };
 
 static void schedule(struct node_disc *nd);
@@ -121,7 +122,10 @@ static void join_after(uv_work_t *w, int status)
 			 "reach it", nd->join_name);
 		break;
 	case GAIA_EREMOVED:
-		node_log(n, NODE_LOG_WARN, "discovery", NULL, "%s", nd->join_err);
+		nd->refused = true;
+		node_log(n, NODE_LOG_ERROR, "discovery", NULL,
+			 "%s; not asking again (wipe the data dir and use a new node id)",
+			 nd->join_err);
 		break;
 	default:
 		node_log(n, NODE_LOG_WARN, "discovery", NULL, "cannot join yet: %s; retrying in %llu ms",
@@ -223,7 +227,7 @@ static bool act(struct node_disc *nd)
 	struct node *n = nd->n;
 	const struct raft_server *self;
 
-	if (n->removed || n->stopping)
+	if (n->removed || n->stopping || nd->refused)
 		return false;
 	self = raft_conf_get(raft_conf(n->raft), n->id);
 	if (self != NULL && self->role == RAFT_VOTER) {
