@@ -227,6 +227,14 @@ static bool act(struct node_disc *nd)
 	struct node *n = nd->n;
 	const struct raft_server *self;
 
+	if (n->removed && nd->d != NULL && n->cfg.discovery_type == DISCOVERY_CONSUL) {
+		/* it left (or was removed): out of the catalog; the close
+		 * deregisters it (a request of at most 2 s) */
+		discovery_close(nd->d);
+		nd->d = NULL;
+		node_log(n, NODE_LOG_INFO, "discovery", NULL,
+			 "this node left the cluster: deregistered from Consul, discovery stops");
+	}
 	if (n->removed || n->stopping || nd->refused)
 		return false;
 	self = raft_conf_get(raft_conf(n->raft), n->id);
@@ -363,7 +371,7 @@ static void on_found(void *ud, int rc, const struct discovery_list *found, const
 static void on_timer(uv_timer_t *t)
 {
 	struct node_disc *nd = t->data;
-	if (nd->stopping)
+	if (nd->stopping || nd->d == NULL)
 		return;
 	if (discovery_lookup(nd->d, on_found, nd) == GAIA_OK) {
 		nd->inflight++;
@@ -453,7 +461,8 @@ void node_discovery_stop(struct node *n)
 	pthread_mutex_lock(&nd->lock);
 	nd->stopping = true;
 	pthread_mutex_unlock(&nd->lock);
-	discovery_close(nd->d);
+	if (nd->d != NULL)
+		discovery_close(nd->d);
 	nd->d = NULL;
 	if (nd->looking) {
 		/* a closed discovery never calls back */

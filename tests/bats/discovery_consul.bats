@@ -46,11 +46,18 @@ consul_env() {
 	assert_success
 	run jq -r 'map("\(.id)@\(.address):\(.raft_port)") | sort | join(" ")' <<<"$output"
 	assert_output "node-1@$(node_raft 1) node-2@$(node_raft 2) node-3@$(node_raft 3)"
-	# a node that stops deregisters
-	node_stop 3
-	grep -q "^PUT /v1/agent/service/deregister/gaia-go-node-3$" "$GT_DIR/consul.log"
+	# a node that leaves the cluster deregisters (and keeps running)
+	http_ok DELETE "http://$(node_api 3)/api/cluster/self"
+	assert_equal "$status_code" 200
+	wait_log "$GT_DIR/consul.log" "^PUT /v1/agent/service/deregister/gaia-go-node-3$" 20
+	node_alive 3
 	run bash -c "curl -s http://$(consul_addr)/v1/catalog/service/gaia-go | jq -r 'map(.ServiceID) | sort | join(\" \")'"
 	assert_output "gaia-go-node-1 gaia-go-node-2"
+	# so does a node that stops
+	node_stop 2
+	grep -q "^PUT /v1/agent/service/deregister/gaia-go-node-2$" "$GT_DIR/consul.log"
+	run bash -c "curl -s http://$(consul_addr)/v1/catalog/service/gaia-go | jq -r 'map(.ServiceID) | join(\" \")'"
+	assert_output "gaia-go-node-1"
 }
 
 @test "consul: an unreachable agent is a warning; the node runs, registers and joins once it is back" {
