@@ -3,4 +3,5 @@ bin_PROGRAMS += bin/gaia-bench
 bin_gaia_bench_SOURCES = cmd/gaia-bench/main.c
 bin_gaia_bench_LDADD = libgaia_internal.la
 dist_man_MANS += man/gaia-bench.1
-EXTRA_DIST += completions/bash/gaia-bench completions/zsh/_gaia-bench
+dist_bashcompletion_DATA += completions/bash/gaia-bench
+dist_zshcompletion_DATA += completions/zsh/_gaia-bench

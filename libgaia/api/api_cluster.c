@@ -74,12 +74,14 @@ static const struct node_peer_info *api_find_peer(const struct node_status *s, c
 }
 
 /* Only the leader sees its peers' progress: a follower asks it, and falls
- * back on its own view (state "unknown") when it cannot; ?stale=true
- * asks for the local view. */
+ * back on its own view (state "unknown", every peer marked "stale": true)
+ * when it cannot; ?stale=true asks for the local view. */
 static int api_peers_finish(struct api_call *c)
 {
 	const struct node_status *s = &c->req.status;
 	const struct node_peer_info *p;
+	json_t *j;
+	bool stale;
 
 	if (c->req.err != GAIA_OK)
 		return api_reply_node_error(c);
@@ -88,13 +90,22 @@ static int api_peers_finish(struct api_call *c)
 		c->fwd_timeout_ms = API_PEERS_FWD_TIMEOUT_MS;
 		return api_forward_to_leader(c, s, NULL);
 	}
-	if (!c->arg[0])
-		return api_reply_json(c, MHD_HTTP_OK, api_json_peers(s));
+	stale = !s->role || strcmp(s->role, "leader") != 0;
+	if (!c->arg[0]) {
+		json_t *a = api_json_peers(s), *e;
+		size_t i;
+		json_array_foreach(a, i, e)
+			json_object_set_new(e, "stale", json_boolean(stale));
+		return api_reply_json(c, MHD_HTTP_OK, a);
+	}
 	p = api_find_peer(s, c->arg);
 	if (!p)
 		return api_reply_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no peer '%s' in the cluster",
 				       c->arg);
-	return api_reply_json(c, MHD_HTTP_OK, api_json_peer(p));
+	j = api_json_peer(p);
+	if (j)
+		json_object_set_new(j, "stale", json_boolean(stale));
+	return api_reply_json(c, MHD_HTTP_OK, j);
 }
 
 /* --- membership changes --------------------------------------------------- */

@@ -163,10 +163,7 @@ static int rejoin(struct api_call *c)
 			snprintf(c->req.peer_addr, sizeof c->req.peer_addr, "%s", addr);
 		json_decref(j);
 	}
-	if (reset)
-		return api_reply_error(c, MHD_HTTP_NOT_IMPLEMENTED, "not_implemented",
-				       "\"reset\": wiping a removed node is done offline for now: stop "
-				       "it, remove its data dir, start it and add it under a new id");
+	c->req.reset = reset != 0;
 	c->finish = rejoin_finish;
 	return API_STEP_SUBMIT;
 }

@@ -11,4 +11,4 @@ libgaia_internal_la_SOURCES += \
 	libgaia/config/config_check.c \
 	libgaia/config/config_load.c \
 	libgaia/config/config_usage.c
-EXTRA_DIST += man/gaia_go.yaml.5
+dist_man_MANS += man/gaia_go.yaml.5

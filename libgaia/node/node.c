@@ -30,6 +30,8 @@ static void adopt_cluster(struct node *n, const struct raft_message *m)
 static void on_message(void *ud, const struct raft_message *m)
 {
 	struct node *n = ud;
+	if (n->removed)
+		return; /* it takes no part */
 	adopt_cluster(n, m);
 	raft_step(n->raft, m);
 	if (raft_leader(n->raft) != 0 && m->from == raft_leader(n->raft))
@@ -52,10 +54,20 @@ static int admit(void *ud, const struct net_hello *h, char *reason, size_t len)
 			 (unsigned long long)h->id, h->name);
 		return -1;
 	}
+	if (n->removed) {
+		/* a removed node keeps out, even if its id was added back: only a
+		 * wiped data dir (a new start) joins again */
+		snprintf(reason, len,
+			 "node '%s' was removed from the cluster and keeps its old data; wipe "
+			 "it (POST /api/cluster/rejoin {\"reset\": true} on it) to join again",
+			 n->name);
+		return -1;
+	}
 	if (raft_removed_for_good_id(n->raft, h->id)) {
 		snprintf(reason, len,
 			 NODE_REMOVED_PREFIX "node '%s' was removed from this cluster; to "
-			 "re-add it, wipe its data dir and join it under a new node id",
+			 "re-add it, wipe its data (POST /api/cluster/rejoin {\"reset\": true} "
+			 "on it), then add it again",
 			 h->name);
 		node_log(n, NODE_LOG_WARN, "net", NULL, "refused removed node '%s' (%s)",
 			 h->name, h->raft_addr);
@@ -85,13 +97,14 @@ static void on_refused(void *ud, raft_id id, const char *reason)
 {
 	struct node *n = ud;
 	(void)id;
-	if (strncmp(reason, NODE_REMOVED_PREFIX, strlen(NODE_REMOVED_PREFIX)) != 0 ||
-	    n->removed)
+	if (strncmp(reason, NODE_REMOVED_PREFIX, strlen(NODE_REMOVED_PREFIX)) != 0)
 		return;
-	n->removed = true;
-	node_log(n, NODE_LOG_WARN, "node", NULL,
-		 "the cluster says this node was removed; it takes no part any more "
-		 "(wipe the data dir to join again)");
+	/* a leader replicating to us says otherwise: a member that has not
+	 * yet seen our id added back is refusing us */
+	if (raft_leader(n->raft) != 0 && raft_leader(n->raft) != n->id &&
+	    node_now_ms() - n->leader_contact_ms < (int64_t)n->cfg.election_timeout_ms)
+		return;
+	node_mark_removed(n, "the cluster says this node was removed");
 }
 
 static void net_log_cb(void *ud, int level, const char *msg)
@@ -160,7 +173,8 @@ static void on_tick(uv_timer_t *t)
 			 (unsigned long long)(now - n->last_tick_ms - n->tick_ms),
 			 (unsigned long long)n->tick_ms);
 	n->last_tick_ms = now;
-	raft_tick(n->raft);
+	if (!n->removed)
+		raft_tick(n->raft);
 	if (n->want_reconnect) {
 		n->want_reconnect = false;
 		net_reconnect_all(n->net);
@@ -282,6 +296,8 @@ int node_start(struct node **out, const struct node_options *o, char *errmsg)
 	n->cfg = *o->config;
 	n->log_fn = o->log;
 	n->log_ud = o->log_ud;
+	n->o_on_reset = o->on_reset;
+	n->o_reset_ud = o->reset_ud;
 	n->lock_fd = -1;
 	n->recv_fd = -1;
 	metrics_hist_init(&n->m_commit, metrics_latency_bounds, metrics_latency_bounds_n);

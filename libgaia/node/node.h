@@ -79,7 +79,8 @@ enum node_op {
 	NODE_OP_LEAVE,        /* this node leaves (leader transfers first) */
 	NODE_OP_FORCE_ELECTION, /* [peer_name = target]: leader transfers, a
 				 * leaderless node campaigns -> status */
-	NODE_OP_REJOIN,       /* [peer_addr = leader address]: reconnect now */
+	NODE_OP_REJOIN,       /* [peer_addr = leader address], [reset]: reconnect
+			       * now; a removed node with reset: see on_reset */
 	NODE_OP_DIGEST,       /* -> index (applied), digest, count */
 	NODE_OP_METRICS,      /* -> out_value: Prometheus text of the node */
 	NODE_OP_SNAPSHOT_TAKE,   /* -> snaps[0]; GAIA_EBUSY if one is running */
@@ -125,6 +126,7 @@ struct node_req {
 	char peer_api[NODE_ADDR_MAX];
 	bool voter;         /* ADD_PEER: ask for a voter (still joins as a learner) */
 	bool force;         /* REMOVE_PEER: even if unreachable */
+	bool reset;         /* REJOIN of a removed node: wipe and join again */
 	bool dry_run;
 
 	/* outputs, valid from done() until node_req_clear() */
@@ -144,7 +146,7 @@ struct node_req {
 	uint64_t digest;
 	uint64_t count;
 	/* FORCE_ELECTION, REJOIN: what the node did, for the answer */
-	char action[128];
+	char action[256];
 	/* SNAPSHOT_*: files (malloc'd, newest first), and the figures */
 	struct node_snapshot_item *snaps;
 	size_t n_snaps;
@@ -189,6 +191,13 @@ struct node_options {
 	const struct gaia_config *config;
 	node_log_fn log;
 	void *log_ud;
+	/* Called on the loop thread once a removed node accepted a REJOIN with
+	 * reset (after its answer): the owner then stops the node, reads
+	 * node_reset_target(), frees it, node_wipe_data(), starts it again
+	 * without bootstrap and asks that address to add it. NULL: resets are
+	 * refused. */
+	void (*on_reset)(void *ud);
+	void *reset_ud;
 };
 
 struct node;
@@ -209,6 +218,15 @@ void node_request_stop(struct node *n);
 void node_wait(struct node *n);
 /* Free the node; after node_wait, once no thread can submit any more. */
 void node_free(struct node *n);
+
+/* After node_wait: whether a reset was accepted, and the REST address
+ * (host:port) to ask for the re-add. */
+bool node_reset_target(struct node *n, char *addr, size_t len);
+
+/* Delete a node's Raft state from its data dir (not running): raft_logs/,
+ * snapshots/, node.json and the removed marker; other files stay. The
+ * next start is an empty node waiting to be added. */
+int node_wipe_data(const char *data_dir, char *errmsg);
 
 /* --- discovery (node_discovery.c) ----------------------------------------- */
 

@@ -95,9 +95,13 @@ void node_apply_entries(struct node *n, const struct raft_entry *ents, size_t co
 			if (e->buf && raft_conf_decode(e->buf->data, e->buf->len, &cc) == GAIA_OK &&
 			    cc.op == RAFT_CONF_REMOVE) {
 				if (cc.id == n->id) {
-					n->removed = true;
-					node_log(n, NODE_LOG_WARN, "node", NULL,
-						 "this node was removed from the cluster");
+					/* status says "removed" from the configuration;
+					 * the members' refusals make it final (on_refused):
+					 * a wiped node re-added under this id replays this
+					 * entry on its way to the one that re-added it */
+					node_log(n, NODE_LOG_INFO, "node", NULL,
+						 "applied the removal of this node (index %llu)",
+						 (unsigned long long)e->index);
 				} else {
 					/* it must dial again, to be told */
 					net_forget_peer(n->net, cc.id);

@@ -93,7 +93,11 @@ struct node {
 	int64_t leader_contact_ms;
 	raft_id last_leader;
 	int last_role;
-	bool removed;
+	bool removed;        /* removed from the cluster: inert until wiped */
+	bool reset_requested;
+	void (*o_on_reset)(void *ud);
+	void *o_reset_ud;
+	char reset_target[NODE_ADDR_MAX]; /* REST address to ask for a re-add */
 	bool want_reconnect;
 
 	/* metrics */
@@ -127,6 +131,12 @@ static inline void str_copy(char *dst, size_t size, const char *src)
 	memcpy(dst, src, l);
 	dst[l] = 0;
 }
+
+/* node_removed.c: set removed and write the marker that keeps it across
+ * restarts (idempotent); at start, set removed from the marker or the
+ * committed configuration. */
+void node_mark_removed(struct node *n, const char *why);
+void node_check_removed(struct node *n);
 
 /* node_log.c */
 void node_log(struct node *n, int level, const char *component,

@@ -80,13 +80,59 @@ void node_transfers_progress(struct node *n)
 	}
 }
 
+/* Where a reset node asks to be added again: the address given, else a
+ * member it knows (any member forwards to the leader). */
+static bool reset_target(struct node *n, const struct node_req *r, char *out, size_t len)
+{
+	const struct raft_conf *c = raft_conf(n->raft);
+	if (r->peer_addr[0]) {
+		str_copy(out, len, r->peer_addr);
+		return true;
+	}
+	for (uint32_t i = 0; i < c->n; i++) {
+		struct node_member *m = book_get(&n->book, c->servers[i].id);
+		if (c->servers[i].id != n->id && m != NULL && m->api_addr[0]) {
+			str_copy(out, len, m->api_addr);
+			return true;
+		}
+	}
+	return false;
+}
+
 static void rejoin(struct node *n, struct node_req *r)
 {
 	if (n->removed || raft_removed_for_good_id(n->raft, n->id)) {
-		req_finish(r, GAIA_EREMOVED,
-			   "this node was removed from the cluster: to join again, wipe its "
-			   "data dir (raft_logs, snapshots, node.json) and add it under a new "
-			   "node id");
+		if (!r->reset) {
+			req_finish(r, GAIA_EREMOVED,
+				   "this node was removed from the cluster: POST /api/cluster/rejoin "
+				   "{\"reset\": true} wipes its Raft data and snapshots and joins it "
+				   "again as a learner (or stop it, delete raft_logs, snapshots and "
+				   "node.json from its data dir, start it and add it with gaia-join)");
+			return;
+		}
+		if (n->o_on_reset == NULL) {
+			req_finish(r, GAIA_EINVAL, "this process cannot reset its node");
+			return;
+		}
+		if (!reset_target(n, r, n->reset_target, sizeof n->reset_target)) {
+			req_finish(r, GAIA_EINVAL,
+				   "no member known to ask for the re-add: give \"leader_address\"");
+			return;
+		}
+		n->reset_requested = true;
+		snprintf(r->action, sizeof r->action,
+			 "wiping Raft data and snapshots, then joining via %s as a learner",
+			 n->reset_target);
+		node_log(n, NODE_LOG_WARN, "node", NULL, "reset asked: %s", r->action);
+		node_fill_status(n, &r->status);
+		req_finish(r, GAIA_OK, NULL);
+		n->o_on_reset(n->o_reset_ud);
+		return;
+	}
+	if (r->reset) {
+		req_finish(r, GAIA_EEXIST,
+			   "this node is a member of the cluster: \"reset\" only applies to a "
+			   "removed node");
 		return;
 	}
 	net_reconnect_all(n->net);
@@ -94,6 +140,16 @@ static void rejoin(struct node *n, struct node_req *r)
 		 "reconnected to every member with the backoff reset");
 	node_fill_status(n, &r->status);
 	req_finish(r, GAIA_OK, NULL);
+}
+
+bool node_reset_target(struct node *n, char *addr, size_t len)
+{
+	bool yes;
+	/* read after the loop stopped (node_wait), so no lock is needed */
+	yes = n->reset_requested;
+	if (yes)
+		str_copy(addr, len, n->reset_target);
+	return yes;
 }
 
 static void digest(struct node *n, struct node_req *r)

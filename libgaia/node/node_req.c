@@ -194,15 +194,10 @@ static void do_membership(struct node *n, struct node_req *r)
 	id = node_id_from_name(r->peer_name);
 	r->voters_before = raft_conf_voters(c);
 	if (r->op == NODE_OP_ADD_PEER) {
-		op = RAFT_CONF_ADD_LEARNER;
-		if (raft_conf_is_removed(c, id)) {
-			req_finish(r, GAIA_EREMOVED,
-				   "node '%s' was removed from this cluster and its id cannot be "
-				   "reused as is: wipe that node's data dir (raft_logs, snapshots, "
-				   "node.json) and join it under a new --node-id",
-				   r->peer_name);
-			return;
-		}
+		/* a removed id comes back as a learner with its removal
+		 * forgotten; the node itself stays out until its data is
+		 * wiped (node_removed.c), so only a fresh node catches up */
+		op = raft_conf_is_removed(c, id) ? RAFT_CONF_READD : RAFT_CONF_ADD_LEARNER;
 		if (raft_conf_get(c, id) != NULL) {
 			req_finish(r, GAIA_EEXIST, "node '%s' is already a member", r->peer_name);
 			return;
@@ -240,7 +235,7 @@ static void do_membership(struct node *n, struct node_req *r)
 		req_finish(r, GAIA_OK, NULL);
 		return;
 	}
-	if (op == RAFT_CONF_ADD_LEARNER) {
+	if (op != RAFT_CONF_REMOVE) {
 		memset(&m, 0, sizeof m);
 		m.id = id;
 		str_copy(m.name, sizeof m.name, r->peer_name);
@@ -262,7 +257,10 @@ static void do_membership(struct node *n, struct node_req *r)
 	}
 	r->term = raft_term(n->raft);
 	node_log(n, NODE_LOG_INFO, "raft", NULL, "membership change: %s %s",
-		 op == RAFT_CONF_ADD_LEARNER ? "adding learner" : "removing", r->peer_name);
+		 op == RAFT_CONF_ADD_LEARNER ? "adding learner"
+		 : op == RAFT_CONF_READD     ? "adding back (as a learner, its data wiped) removed node"
+					     : "removing",
+		 r->peer_name);
 	r->deadline_ms = deadline(n);
 	reqq_push(&n->conf_wait, r);
 }

@@ -406,6 +406,7 @@ int node_storage_open(struct node *n, char *errmsg)
 	if (rv != GAIA_OK)
 		return rv;
 	book_put(&n->book, &self); /* our own addresses win over old ones */
+	node_check_removed(n);
 	if (raft_last_index(n->raft) == 0 && snap.index == 0) {
 		if (n->cfg.bootstrap)
 			return bootstrap(n, errmsg);

@@ -89,6 +89,9 @@ enum raft_conf_op {
 	RAFT_CONF_ADD_LEARNER = 1, /* a new node, receiving the log, not voting */
 	RAFT_CONF_PROMOTE = 2,     /* learner -> voter */
 	RAFT_CONF_REMOVE = 3,      /* voter or learner -> remembered as removed */
+	RAFT_CONF_READD = 4,       /* a removed id -> learner again, its removal
+				    * forgotten (the node's data must have been
+				    * wiped: the caller's to ensure) */
 };
 
 const struct raft_server *raft_conf_get(const struct raft_conf *c, raft_id id);
@@ -96,7 +99,8 @@ bool raft_conf_is_voter(const struct raft_conf *c, raft_id id);
 bool raft_conf_is_removed(const struct raft_conf *c, raft_id id);
 uint32_t raft_conf_voters(const struct raft_conf *c);
 /* Apply one single-server change to c; GAIA_EINVAL/EEXIST/ENOTFOUND/
- * EREMOVED when it does not fit. */
+ * EREMOVED when it does not fit (ADD_LEARNER of a removed id is EREMOVED;
+ * READD of an id that was not removed is ENOTFOUND). */
 int raft_conf_apply(struct raft_conf *c, int op, raft_id id);
 
 /* The payload of a RAFT_ENTRY_CONF entry: the whole new configuration,

@@ -46,6 +46,15 @@ static void conf_remember_removed(struct raft_conf *c, raft_id id)
 	c->removed[c->n_removed++] = id;
 }
 
+static void conf_forget_removed(struct raft_conf *c, raft_id id)
+{
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < c->n_removed; i++)
+		if (c->removed[i] != id)
+			c->removed[k++] = c->removed[i];
+	c->n_removed = k;
+}
+
 int raft_conf_apply(struct raft_conf *c, int op, raft_id id)
 {
 	struct raft_server *s = (struct raft_server *)raft_conf_get(c, id);
@@ -59,6 +68,16 @@ int raft_conf_apply(struct raft_conf *c, int op, raft_id id)
 			return GAIA_EEXIST;
 		if (c->n == RAFT_MAX_SERVERS)
 			return GAIA_ETOOBIG;
+		c->servers[c->n].id = id;
+		c->servers[c->n].role = RAFT_LEARNER;
+		c->n++;
+		return GAIA_OK;
+	case RAFT_CONF_READD:
+		if (!raft_conf_is_removed(c, id))
+			return GAIA_ENOTFOUND;
+		if (c->n == RAFT_MAX_SERVERS)
+			return GAIA_ETOOBIG;
+		conf_forget_removed(c, id);
 		c->servers[c->n].id = id;
 		c->servers[c->n].role = RAFT_LEARNER;
 		c->n++;

@@ -34,11 +34,13 @@ int raft_change_membership(struct raft *r, int op, raft_id id,
 				  (unsigned long long)id,
 				  op == RAFT_CONF_PROMOTE ? "a voter" : "a member");
 	case GAIA_ENOTFOUND:
-		return errmsg_set(r->errmsg, rv, "node %llu is not a member",
-				  (unsigned long long)id);
+		return errmsg_set(r->errmsg, rv, "node %llu %s",
+				  (unsigned long long)id,
+				  op == RAFT_CONF_READD ? "was not removed" : "is not a member");
 	case GAIA_EREMOVED:
 		return errmsg_set(r->errmsg, rv,
-				  "node %llu was removed; its id cannot be reused",
+				  "node %llu was removed; only a re-add (its data wiped) "
+				  "brings its id back",
 				  (unsigned long long)id);
 	case GAIA_ETOOBIG:
 		return errmsg_set(r->errmsg, rv, "configuration is full (%d servers)",

@@ -145,7 +145,7 @@ static_list() { local l=; for i in "$@"; do l=$l${l:+,}$(node_raft "$i"); done; 
 	# the resolver comes back: the waiting node finds the cluster and joins
 	dns_start $(dns_srv_records 1 2)
 	wait_voter 1 2 40
-	grep -q 'discovery works again' "$GT_DIR/node-1.log"
+	wait_log "$GT_DIR/node-1.log" 'discovery works again' 20
 }
 
 @test "gaia-discover: static and the daemon's view, --json, exit 1 when nothing is found" {

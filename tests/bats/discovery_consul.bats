@@ -72,7 +72,7 @@ consul_env() {
 	wait_voter 1 2 40
 	grep -q 'BODY .*"gaia-go-node-1"' "$GT_DIR/consul.log"
 	grep -q 'BODY .*"gaia-go-node-2"' "$GT_DIR/consul.log"
-	grep -q 'discovery works again' "$GT_DIR/node-1.log"
+	wait_log "$GT_DIR/node-1.log" 'discovery works again' 20
 }
 
 @test "gaia-discover --type consul: datacenters, nothing found, agent down" {

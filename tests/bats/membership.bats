@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # Membership on real processes: a node added under load becomes a voter,
-# removal, and nodes that must be refused.
+# removal, nodes that must be refused, a removed node reset and re-added,
+# and the peers' view of a follower left alone.
 
 setup() {
 	load common
@@ -26,7 +27,7 @@ teardown() {
 	assert_output value-300
 }
 
-@test "removing a running peer; it then reports itself removed" {
+@test "removing a running peer; it stays out until wiped, even restarted or re-added; rejoin reset brings it back" {
 	l=$(leader_index 3)
 	victim=$(( l % 3 + 1 ))
 	http DELETE "http://$(node_api "$l")/api/cluster/peers/node-$victim"
@@ -40,10 +41,45 @@ teardown() {
 	done
 	run bash -c "curl -s http://$(node_api "$victim")/api/cluster/status | jq -r .node_state"
 	assert_output removed
-	http POST "http://$(node_api "$l")/api/cluster/peers" -d "{\"node_id\":\"node-$victim\",\"address\":\"$(node_raft "$victim")\"}"
+	# rejoin without reset: 409 naming the way back
+	http POST "http://$(node_api "$victim")/api/cluster/rejoin"
 	assert_equal "$status_code" 409
 	run jq -r .message <<<"$body"
-	assert_output --partial "wipe"
+	assert_output --partial '"reset": true'
+	# restarted with its old data, it still knows it was removed
+	node_stop "$victim"
+	node_start "$victim" false
+	wait_http "$victim"
+	run bash -c "curl -s http://$(node_api "$victim")/api/cluster/status | jq -r .node_state"
+	assert_output removed
+	# its id added back while its old data is there: the cluster takes the
+	# id (as a learner) but the node refuses to take part until wiped
+	http POST "http://$(node_api "$l")/api/cluster/peers" -d "{\"node_id\":\"node-$victim\",\"address\":\"$(node_raft "$victim")\",\"api_address\":\"$(node_api "$victim")\"}"
+	[ "$status_code" = 200 ] || [ "$status_code" = 201 ]
+	sleep 1.5
+	run bash -c "curl -s http://$(node_api "$victim")/api/cluster/status | jq -r .node_state"
+	assert_output removed
+	run kv_get "$victim" after-remove consistency=stale
+	refute_output yes
+	is_voter "$l" "$victim" && false
+	# rejoin reset: wipes its Raft data and joins it again as a learner,
+	# then a voter holding the cluster's data
+	http POST "http://$(node_api "$victim")/api/cluster/rejoin" -d '{"reset": true}'
+	assert_equal "$status_code" 200
+	run jq -r .action <<<"$body"
+	assert_output --partial "wiping Raft data"
+	wait_voter "$l" "$victim" 30
+	for _ in $(seq 1 100); do
+		[ "$(kv_get "$victim" after-remove consistency=stale)" = yes ] && break
+		sleep 0.1
+	done
+	assert_equal "$(kv_get "$victim" after-remove consistency=stale)" yes
+	run bash -c "curl -s http://$(node_api "$victim")/api/cluster/status | jq -r .node_state"
+	refute_output removed
+	[ ! -e "$GT_DIR/node-$victim/removed" ]
+	grep -q "reset: Raft data and snapshots wiped" "$GT_DIR/node-$victim.log"
+	[ "$(kv_put_ok "$l" after-readd yes)" = 200 ]
+	wait_same_state 3 10
 }
 
 @test "a node of another cluster is refused at the handshake" {
@@ -97,4 +133,31 @@ teardown() {
 	assert_equal "$(status_of "$l" | jq -r .term)" "$term"
 	assert_equal "$(status_of "$l" | jq -r .role)" leader
 	grep -q "was removed" "$GT_DIR/node-$l.log"
+	# the way back: wiped by rejoin reset, added again under the same id
+	http POST "http://$(node_api "$dead")/api/cluster/rejoin" -d "{\"reset\": true, \"leader_address\": \"$(node_api "$l")\"}"
+	assert_equal "$status_code" 200
+	run jq -r .action <<<"$body"
+	assert_output --partial "via $(node_api "$l")"
+	wait_voter "$l" "$dead" 30
+	[ "$(kv_put_ok "$l" back yes)" = 200 ]
+	wait_same_state 3 10
+}
+
+@test "peers: the leader's view is fresh; a follower without a leader answers its own, marked stale" {
+	l=$(leader_index 3)
+	f=$(( l % 3 + 1 ))
+	run bash -c "curl -s http://$(node_api "$f")/api/cluster/peers | jq -c '[.[].stale] | unique'"
+	assert_output '[false]'
+	run bash -c "curl -s 'http://$(node_api "$f")/api/cluster/peers?stale=true' | jq -c '[.[].stale] | unique'"
+	assert_output '[true]'
+	run bash -c "curl -s http://$(node_api "$f")/api/cluster/peers/node-$l | jq -c .stale"
+	assert_output false
+	for i in 1 2 3; do
+		[ "$i" = "$f" ] || node_kill "$i"
+	done
+	sleep 1
+	run bash -c "curl -s -m 5 http://$(node_api "$f")/api/cluster/peers | jq -c '[.[].stale] | unique'"
+	assert_output '[true]'
+	run bash -c "curl -s -m 5 http://$(node_api "$f")/api/cluster/peers | jq -r '.[] | select(.is_self | not) | .state' | sort -u"
+	assert_output unknown
 }

@@ -74,6 +74,13 @@ setup() {
 	assert_output running
 	http POST "http://$(node_api 2)/api/cluster/rejoin" -d '{"leader_address": '
 	assert_equal "$status_code" 400
+	# reset is only for a removed node: a member is not wiped
+	http POST "http://$(node_api 2)/api/cluster/rejoin" -d '{"reset": true}'
+	assert_equal "$status_code" 409
+	run jq -r .message <<<"$body"
+	assert_output --partial "only applies to a removed node"
+	run bash -c "curl -s http://$(node_api 2)/api/cluster/status | jq -r .node_state"
+	assert_output running
 }
 
 @test "Prometheus exposition: names of the design, one leader, promtool clean" {

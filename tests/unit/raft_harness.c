@@ -546,6 +546,22 @@ void h_restart(struct harness *h, raft_id id)
 	nd->applied = nd->snap.index;
 }
 
+void h_wipe(struct harness *h, raft_id id)
+{
+	struct h_node *nd = h_node(h, id);
+	if (nd->r != NULL)
+		h_crash(h, id);
+	free_log(nd);
+	memset(&nd->hs, 0, sizeof nd->hs);
+	memset(&nd->snap, 0, sizeof nd->snap);
+	free(nd->snap_data);
+	nd->snap_data = NULL;
+	nd->snap_len = 0;
+	sm_reset(nd, NULL, 0);
+	nd->applied = 0;
+	node_start(h, nd);
+}
+
 void h_preload(struct harness *h, raft_id id, uint64_t term, uint64_t commit,
 	       int voters, const uint64_t *terms, size_t n)
 {

@@ -167,6 +167,9 @@ void h_heal_all(struct harness *h);
  * dropped. Restart: a new core loaded from durable storage. */
 void h_crash(struct harness *h, raft_id id);
 void h_restart(struct harness *h, raft_id id);
+/* Wipe: crash id, delete its durable state, start an empty core (as a
+ * node whose data dir was wiped: no configuration, term 0). */
+void h_wipe(struct harness *h, raft_id id);
 
 /* Replace id's durable state: a log whose entry i + 1 has term terms[i]
  * (entry 1 the configuration of voters 1..voters, the others normal

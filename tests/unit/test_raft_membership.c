@@ -212,6 +212,50 @@ static void test_one_change_at_a_time(void **state)
 	h_free(&h);
 }
 
+/* A removed id comes back only through an explicit re-add, once its data
+ * was wiped: ADD_LEARNER of it is refused, READD of an id never removed
+ * is refused, and after READD the wiped node catches up from scratch as a
+ * learner, is no longer remembered as removed, and can be promoted. */
+static void test_readd_removed_id(void **state)
+{
+	struct harness h;
+	struct raft *l;
+	uint64_t idx = 0;
+	(void)state;
+	h_init(&h, 4, 4, 0, NULL);
+	h_elect(&h, 1);
+	h_propose(&h, 1, "a");
+	h_stabilize(&h);
+	l = h_raft(&h, 1);
+	assert_int_equal(change(&h, 1, RAFT_CONF_REMOVE, 4, &idx), GAIA_OK);
+	h_stabilize(&h);
+	assert_true(raft_removed_for_good_id(l, 4));
+	assert_int_equal(change(&h, 1, RAFT_CONF_ADD_LEARNER, 4, &idx), GAIA_EREMOVED);
+	assert_int_equal(change(&h, 1, RAFT_CONF_READD, 3, &idx), GAIA_ENOTFOUND);
+	assert_int_equal(change(&h, 1, RAFT_CONF_READD, 9, &idx), GAIA_ENOTFOUND);
+
+	h_wipe(&h, 4);
+	h_propose(&h, 1, "b");
+	assert_int_equal(change(&h, 1, RAFT_CONF_READD, 4, &idx), GAIA_OK);
+	h_stabilize(&h);
+	assert_false(raft_conf_is_removed(raft_conf(l), 4));
+	assert_false(raft_removed_for_good_id(l, 4));
+	assert_int_equal(raft_conf_get(raft_conf(l), 4)->role, RAFT_LEARNER);
+	assert_int_equal(raft_commit_index(h_raft(&h, 4)), raft_commit_index(l));
+	assert_string_equal(h_log_str(&h, 4), h_log_str(&h, 1));
+	assert_string_equal(h_sm(&h, 4), "ab");
+	assert_int_equal(raft_conf_get(raft_conf(h_raft(&h, 4)), 4)->role, RAFT_LEARNER);
+
+	assert_int_equal(change(&h, 1, RAFT_CONF_PROMOTE, 4, &idx), GAIA_OK);
+	h_stabilize(&h);
+	for (raft_id i = 1; i <= 4; i++)
+		assert_true(raft_conf_is_voter(raft_conf(h_raft(&h, i)), 4));
+	h_propose(&h, 1, "c");
+	h_stabilize(&h);
+	assert_string_equal(h_sm(&h, 4), "abc");
+	h_free(&h);
+}
+
 /* A configuration takes effect when appended, before it commits, on the
  * leader and on followers; a follower that loses the uncommitted entry to
  * a new leader goes back to the previous configuration. */
@@ -437,6 +481,7 @@ int main(void)
 		cmocka_unit_test(test_learner_no_vote_no_commit),
 		cmocka_unit_test(test_promote_learner),
 		cmocka_unit_test(test_one_change_at_a_time),
+		cmocka_unit_test(test_readd_removed_id),
 		cmocka_unit_test(test_conf_effective_when_appended),
 		cmocka_unit_test(test_leader_removes_itself),
 		cmocka_unit_test(test_uncommitted_self_removal_stays_live),
