@@ -59,6 +59,33 @@ static_list() { local l=; for i in "$@"; do l=$l${l:+,}$(node_raft "$i"); done; 
 	assert_output v2
 }
 
+@test "static: a member cut off from the others catches up by itself once the partition heals" {
+	command -v nft >/dev/null || skip "nft is not installed"
+	list=$(static_list 1 2 3)
+	node_start 1 true CLUSTER_DISCOVERY_NODES="$list" CLUSTER_DISCOVERY_REFRESH_RATE=1s
+	node_start 2 false CLUSTER_DISCOVERY_NODES="$list" CLUSTER_DISCOVERY_REFRESH_RATE=1s
+	node_start 3 false CLUSTER_DISCOVERY_NODES="$list" CLUSTER_DISCOVERY_REFRESH_RATE=1s
+	for i in 1 2 3; do wait_http "$i"; done
+	wait_one_cluster 3 30
+	l=$(wait_leader 3)
+	victim=$(( l % 3 + 1 ))
+	other=$(( victim % 3 + 1 ))
+	[ "$other" != "$l" ] || other=$(( other % 3 + 1 ))
+	part_block "$victim" "$l"
+	part_block "$victim" "$other"
+	for k in $(seq 1 20); do [ "$(kv_put_ok "$l" "cut-$k" "v$k")" = 200 ]; done
+	sleep 2
+	node_alive "$victim"
+	part_heal
+	for _ in $(seq 1 200); do
+		[ "$(kv_get "$victim" cut-20 consistency=stale)" = v20 ] && break
+		sleep 0.1
+	done
+	run kv_get "$victim" cut-20 consistency=stale
+	assert_output v20
+	wait_one_cluster 3 30
+}
+
 @test "dns: SRV records with their ports; the others join through them" {
 	dns_start $(dns_srv_records 1 2 3)
 	env=(CLUSTER_DISCOVERY_TYPE=dns CLUSTER_DISCOVERY_DOMAIN=$DNS_DOMAIN
