@@ -303,6 +303,34 @@ static void merge(struct node_disc *nd, const struct discovery_list *l,
 	memcpy(nd->probes, p, l->n * sizeof p[0]);
 }
 
+/* A member found at another Raft address than the one we dial (it came
+ * back elsewhere, e.g. with a new IP behind the same name): its own hello
+ * says where it is now. */
+static void follow_moved_members(struct node_disc *nd)
+{
+	struct node *n = nd->n;
+	for (size_t i = 0; i < nd->n_nodes; i++) {
+		const struct discovery_probe *p = &nd->probes[i];
+		struct node_member m, *known;
+		if (p->rc != GAIA_OK || p->id == n->id || !p->raft_addr[0] ||
+		    p->id != node_id_from_name(p->name) || !is_member(n, p->id) ||
+		    (n->cluster_id != 0 && p->cluster_id != n->cluster_id))
+			continue;
+		known = book_get(&n->book, p->id);
+		if (known != NULL && strcmp(known->raft_addr, p->raft_addr) == 0)
+			continue;
+		node_log(n, NODE_LOG_INFO, "discovery", NULL, "member '%s' is now at %s (was %s)",
+			 p->name, p->raft_addr, known && known->raft_addr[0] ? known->raft_addr : "unknown");
+		memset(&m, 0, sizeof m);
+		m.id = p->id;
+		str_copy(m.name, sizeof m.name, p->name);
+		str_copy(m.raft_addr, sizeof m.raft_addr, p->raft_addr);
+		str_copy(m.api_addr, sizeof m.api_addr, p->api_addr);
+		book_put(&n->book, &m);
+		net_set_peer(n->net, p->id, p->raft_addr);
+	}
+}
+
 static void finish_round(struct node_disc *nd)
 {
 	bool hurry = act(nd);
@@ -327,6 +355,7 @@ static void on_probed(void *ud, const struct discovery_list *l, const struct dis
 		return;
 	}
 	merge(nd, l, p);
+	follow_moved_members(nd);
 	finish_round(nd);
 }
 
@@ -341,9 +370,10 @@ static void on_found(void *ud, int rc, const struct discovery_list *found, const
 		return;
 	}
 	if (rc != GAIA_OK) {
-		node_log(n, NODE_LOG_WARN, "discovery", NULL,
-			 "%s; keeping the last list (%zu address%s)", errmsg, nd->n_nodes,
-			 nd->n_nodes == 1 ? "" : "es");
+		/* the same failure again is not news */
+		node_log(n, strcmp(errmsg, nd->last_error) ? NODE_LOG_WARN : NODE_LOG_DEBUG,
+			 "discovery", NULL, "%s; keeping the last list (%zu address%s)", errmsg,
+			 nd->n_nodes, nd->n_nodes == 1 ? "" : "es");
 		str_copy(nd->last_error, sizeof nd->last_error, errmsg);
 		finish_round(nd);
 		return;

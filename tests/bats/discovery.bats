@@ -86,6 +86,34 @@ static_list() { local l=; for i in "$@"; do l=$l${l:+,}$(node_raft "$i"); done; 
 	wait_one_cluster 3 30
 }
 
+@test "static: members that all come back at new addresses find each other through discovery" {
+	list=$(static_list 1 2 3)
+	for i in 1 2 3; do
+		node_start "$i" "$([ "$i" = 1 ] && echo true || echo false)" \
+			CLUSTER_DISCOVERY_NODES="$list" CLUSTER_DISCOVERY_REFRESH_RATE=1s
+	done
+	for i in 1 2 3; do wait_http "$i"; done
+	wait_one_cluster 3 30
+	[ "$(kv_put_ok 1 before move)" = 200 ]
+	for i in 1 2 3; do node_stop "$i"; done
+	# node-N's data, now on the address of N+3: nobody is where the others
+	# remember it; only the new list says where they are
+	list=$(static_list 4 5 6)
+	for i in 1 2 3; do
+		node_start $((i + 3)) false GAIA_NODE_ID="node-$i" GAIA_DATA_DIR="$GT_DIR/node-$i" \
+			CLUSTER_DISCOVERY_NODES="$list" CLUSTER_DISCOVERY_REFRESH_RATE=1s
+	done
+	for i in 4 5 6; do wait_http "$i"; done
+	for _ in $(seq 1 300); do
+		[ "$(status_of 4 | jq -r '.leader_id // empty')" != "" ] && break
+		sleep 0.1
+	done
+	[ "$(kv_put_ok 4 after move)" = 200 ]
+	run kv_get 5 before
+	assert_output move
+	grep -q "member 'node-[123]' is now at" "$GT_DIR"/node-[456].log
+}
+
 @test "dns: SRV records with their ports; the others join through them" {
 	dns_start $(dns_srv_records 1 2 3)
 	env=(CLUSTER_DISCOVERY_TYPE=dns CLUSTER_DISCOVERY_DOMAIN=$DNS_DOMAIN
