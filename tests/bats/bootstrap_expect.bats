@@ -75,3 +75,16 @@ check_one_bootstrap() { # N
 	wait_one_cluster 3 40
 	check_one_bootstrap 3
 }
+
+@test "bootstrap-expect 3 with DNS discovery, random start order: one cluster" {
+	dns_start $(dns_srv_records 1 2 3)
+	for i in $(seq 1 3 | shuf); do
+		node_start "$i" false CLUSTER_BOOTSTRAP_EXPECT=3 CLUSTER_DISCOVERY_TYPE=dns \
+			CLUSTER_DISCOVERY_DOMAIN=$DNS_DOMAIN CLUSTER_DISCOVERY_DNS_SERVER="$(dns_addr)" \
+			CLUSTER_DISCOVERY_REFRESH_RATE=1s
+		sleep "0.$((RANDOM % 8))"
+	done
+	for i in 1 2 3; do wait_http "$i"; done
+	wait_one_cluster 3 40
+	check_one_bootstrap 3
+}
