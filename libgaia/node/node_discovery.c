@@ -26,8 +26,9 @@ struct node_disc {
 	struct node *n;
 	struct discovery *d;
 	uv_timer_t timer;
-	unsigned inflight;          /* lookup, probes, join still to come back */
-	bool stopping, timer_closed;
+	bool stopping;              /* the node stops: callbacks still to come
+				     * (probes, join) do nothing; nd is freed
+				     * with the node, once the loop has ended */
 	uint64_t backoff_ms;
 	char probe_name[NODE_NAME_MAX];
 	char last_error[GAIA_ERRMSG_SIZE];
@@ -52,13 +53,6 @@ struct node_disc {
 };
 
 static void schedule(struct node_disc *nd);
-
-/* Once stopped and idle, nd waits for node_free (the API may still read
- * its list until the node is freed). */
-static void maybe_free(struct node_disc *nd)
-{
-	(void)nd;
-}
 
 /* Log a waiting state once, and again only when it changes. */
 static void say_wait(struct node_disc *nd, const char *fmt, ...)
@@ -101,12 +95,9 @@ static void join_after(uv_work_t *w, int status)
 	struct node_disc *nd = w->data;
 	struct node *n = nd->n;
 	(void)status;
-	nd->inflight--;
 	nd->join_busy = false;
-	if (nd->stopping) {
-		maybe_free(nd);
+	if (nd->stopping)
 		return;
-	}
 	switch (nd->join_rc) {
 	case GAIA_OK:
 		nd->join_asked = true;
@@ -162,7 +153,6 @@ static void ask_to_join(struct node_disc *nd)
 		nd->join_busy = false;
 		return;
 	}
-	nd->inflight++;
 	say_wait(nd, "asking %s (%s) to add this node to its cluster", nd->join_name, nd->join_api);
 }
 
@@ -349,11 +339,8 @@ static void finish_round(struct node_disc *nd)
 static void on_probed(void *ud, const struct discovery_list *l, const struct discovery_probe *p)
 {
 	struct node_disc *nd = ud;
-	nd->inflight--;
-	if (nd->stopping) {
-		maybe_free(nd);
+	if (nd->stopping)
 		return;
-	}
 	merge(nd, l, p);
 	follow_moved_members(nd);
 	finish_round(nd);
@@ -363,12 +350,9 @@ static void on_found(void *ud, int rc, const struct discovery_list *found, const
 {
 	struct node_disc *nd = ud;
 	struct node *n = nd->n;
-	nd->inflight--;
 	nd->looking = false;
-	if (nd->stopping) {
-		maybe_free(nd);
+	if (nd->stopping)
 		return;
-	}
 	if (rc != GAIA_OK) {
 		/* the same failure again is not news */
 		node_log(n, strcmp(errmsg, nd->last_error) ? NODE_LOG_WARN : NODE_LOG_DEBUG,
@@ -393,9 +377,7 @@ static void on_found(void *ud, int rc, const struct discovery_list *found, const
 				n->cfg.rpc_timeout_ms < 2000 ? n->cfg.rpc_timeout_ms : 2000, on_probed,
 				nd) != GAIA_OK) {
 		finish_round(nd);
-		return;
 	}
-	nd->inflight++;
 }
 
 static void on_timer(uv_timer_t *t)
@@ -403,10 +385,9 @@ static void on_timer(uv_timer_t *t)
 	struct node_disc *nd = t->data;
 	if (nd->stopping || nd->d == NULL)
 		return;
-	if (discovery_lookup(nd->d, on_found, nd) == GAIA_OK) {
-		nd->inflight++;
+	if (discovery_lookup(nd->d, on_found, nd) == GAIA_OK)
 		nd->looking = true;
-	} else
+	else
 		schedule(nd);
 }
 
@@ -467,12 +448,6 @@ int node_discovery_start(struct node *n, char *errmsg)
 	return GAIA_OK;
 }
 
-static void on_timer_closed(uv_handle_t *h)
-{
-	struct node_disc *nd = h->data;
-	nd->timer_closed = true;
-}
-
 void node_discovery_free(struct node *n)
 {
 	struct node_disc *nd = n->disc;
@@ -494,13 +469,9 @@ void node_discovery_stop(struct node *n)
 	if (nd->d != NULL)
 		discovery_close(nd->d);
 	nd->d = NULL;
-	if (nd->looking) {
-		/* a closed discovery never calls back */
-		nd->looking = false;
-		nd->inflight--;
-	}
+	nd->looking = false; /* a closed discovery never calls back */
 	uv_timer_stop(&nd->timer);
-	uv_close((uv_handle_t *)&nd->timer, on_timer_closed);
+	uv_close((uv_handle_t *)&nd->timer, NULL);
 }
 
 int node_discovered_nodes(struct node *n, struct node_discovered **out, size_t *count)
