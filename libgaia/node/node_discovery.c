@@ -128,20 +128,22 @@ static void join_after(uv_work_t *w, int status)
 static void ask_to_join(struct node_disc *nd)
 {
 	struct node *n = nd->n;
-	size_t cands[DISCOVERY_MAX], nc = 0, pick;
+	size_t cands[DISCOVERY_MAX], nc = 0, pick, answered = 0;
 
 	if (nd->join_busy)
 		return;
 	for (size_t i = 0; i < nd->n_nodes; i++) {
 		const struct discovery_probe *p = &nd->probes[i];
+		answered += p->rc == GAIA_OK && p->id != n->id;
 		if (p->rc != GAIA_OK || p->cluster_id == 0 || p->id == n->id || !p->api_addr[0] ||
 		    (n->cluster_id != 0 && p->cluster_id != n->cluster_id))
 			continue;
 		cands[nc++] = i;
 	}
 	if (nc == 0) {
-		say_wait(nd, "waiting to join: discovery found %zu node(s), none of them a "
-			 "cluster member yet; retrying with backoff", nd->n_nodes);
+		say_wait(nd, "waiting to join: discovery found %zu address%s, %zu other node%s "
+			 "answered, none of them a cluster member yet; retrying with backoff",
+			 nd->n_nodes, nd->n_nodes == 1 ? "" : "es", answered, answered == 1 ? "" : "s");
 		return;
 	}
 	pick = cands[nd->join_next % nc];

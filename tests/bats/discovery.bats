@@ -42,7 +42,7 @@ static_list() { local l=; for i in "$@"; do l=$l${l:+,}$(node_raft "$i"); done; 
 	list=$(static_list 1 2)
 	node_start 2 false CLUSTER_DISCOVERY_NODES="$list" CLUSTER_DISCOVERY_REFRESH_RATE=1s
 	wait_http 2
-	wait_log "$GT_DIR/node-2.log" 'waiting to join: discovery found .* none of them a cluster member'
+	wait_log "$GT_DIR/node-2.log" 'waiting to join: discovery found 2 addresses, 0 other nodes answered, none of them a cluster member'
 	node_alive 2
 	node_start 1 true CLUSTER_DISCOVERY_NODES="$list" CLUSTER_DISCOVERY_REFRESH_RATE=1s
 	wait_http 1
