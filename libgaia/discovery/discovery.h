@@ -14,7 +14,8 @@
  * service's address is its ServiceAddress, else its node's Address.
  * With options.self, the lookup first registers that service with the
  * agent (PUT /v1/agent/service/register, with a TCP health check on the
- * Raft port) until that succeeded once; discovery_close deregisters it.
+ * Raft port) until that succeeded, and again whenever the catalog stops
+ * listing it (an agent that lost its state); discovery_close deregisters it.
  * The HTTP calls run on the loop's thread pool, never on the loop.
  */
 #ifndef GAIA_DISCOVERY_H

@@ -186,6 +186,19 @@ int discovery_consul_deregister(const char *addr, const char *name, uint64_t tim
 
 /* --- the lookup, on the thread pool ------------------------------------------ */
 
+/* Is this node's own service in the catalog? */
+static bool self_listed(const struct discovery *d)
+{
+	char host[DISCOVERY_ADDR_MAX];
+	uint16_t port;
+	if (config_parse_addr(d->self.raft_addr, host, sizeof host, &port) != GAIA_OK)
+		return true; /* cannot tell: do not register again and again */
+	for (size_t i = 0; i < d->found.n; i++)
+		if (d->found.a[i].port == port && strcmp(d->found.a[i].ip, host) == 0)
+			return true;
+	return false;
+}
+
 static void consul_work(uv_work_t *w)
 {
 	struct discovery *d = w->data;
@@ -197,6 +210,10 @@ static void consul_work(uv_work_t *w)
 	}
 	d->rc = discovery_consul_catalog(d->consul_addr, d->datacenter, d->timeout_ms, &d->found,
 					 d->errmsg);
+	/* registered, yet not listed (an agent that lost its state, or another
+	 * datacenter's catalog): register again at the next lookup */
+	if (d->rc == GAIA_OK && d->has_self && d->registered && !self_listed(d))
+		d->registered = false;
 }
 
 static void consul_after(uv_work_t *w, int status)

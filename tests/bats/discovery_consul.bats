@@ -73,6 +73,15 @@ consul_env() {
 	grep -q 'BODY .*"gaia-go-node-1"' "$GT_DIR/consul.log"
 	grep -q 'BODY .*"gaia-go-node-2"' "$GT_DIR/consul.log"
 	wait_log "$GT_DIR/node-1.log" 'discovery works again' 20
+	# an agent that comes back without its state: the nodes register again
+	consul_stop
+	consul_start dc1
+	for _ in $(seq 1 200); do
+		[ "$(curl -s "http://$(consul_addr)/v1/catalog/service/gaia-go" | jq length)" = 2 ] && break
+		sleep 0.1
+	done
+	run bash -c "curl -s http://$(consul_addr)/v1/catalog/service/gaia-go | jq -r 'map(.ServiceID) | sort | join(\" \")'"
+	assert_output "gaia-go-node-1 gaia-go-node-2"
 }
 
 @test "gaia-discover --type consul: datacenters, nothing found, agent down" {
