@@ -191,7 +191,8 @@ void discovery_close(struct discovery *d)
 	if (d == NULL || d->closing)
 		return;
 	d->closing = true;
-	if (d->type == DISCOVERY_CONSUL && d->registered)
+	/* registered is the worker's while a lookup runs: then withdraw anyway */
+	if (d->type == DISCOVERY_CONSUL && d->has_self && (d->registered || d->busy))
 		(void)discovery_consul_deregister(d->consul_addr, d->self.name, 2000, err);
 	if (d->type == DISCOVERY_DNS)
 		discovery_dns_close(d);
