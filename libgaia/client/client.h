@@ -130,18 +130,32 @@ int client_get_json(struct client *c, const char *path, json_t **out);
  * memory). */
 char *client_escape_key(const char *key);
 
-/* --- membership ------------------------------------------------------------ */
+/* --- gaia-snap: the snapshot routes --------------------------------------- */
 
-/* Ask the node whose REST API is member_api (any member: a follower
- * forwards to the leader) to add node_id, reachable at raft_addr (Raft)
- * and api_addr (REST; may be NULL), as a learner that the leader promotes
- * to voter once it caught up. One attempt, no retry. GAIA_OK when added;
- * GAIA_EEXIST when it is a member already; GAIA_EREMOVED when its id was
- * removed for good; GAIA_EUNAVAIL when unreachable, without leader or busy
- * with another change (retry later); GAIA_EINVAL when refused otherwise;
- * errmsg (GAIA_ERRMSG_SIZE) says which. */
-int client_join(const char *member_api, const char *node_id, const char *raft_addr,
-		const char *api_addr, uint64_t timeout_ms, char *errmsg);
+struct snap_info;
+
+/* POST /api/cluster/snapshot: the node answers once the file is on disk;
+ * *out is its answer {filename,index,term,size_bytes,created_at}. When
+ * another snapshot is being taken (409), wait_ms 0 fails with GAIA_EBUSY;
+ * else wait for it to end (polling snapshot-status) for up to wait_ms in
+ * all, then take a new one. */
+int client_snap_take(struct client *c, uint64_t wait_ms, json_t **out);
+/* GET snapshot-status: {last_snapshot,snapshot_count,...,in_progress}. */
+int client_snap_status(struct client *c, json_t **out);
+/* GET snapshots: an array, newest first. */
+int client_snap_list(struct client *c, json_t **out);
+/* DELETE snapshots?older_than=..&keep=..&dry_run=..: {deleted[],kept,
+ * dry_run}. At least one of older_than_ms, keep (GAIA_EINVAL). */
+int client_snap_prune(struct client *c, uint64_t older_than_ms, uint64_t keep, bool dry_run,
+		      json_t **out);
+/* A consistent backup: take a snapshot (as client_snap_take, waiting up to
+ * wait_ms for one in progress), download that file to "<path>.tmp",
+ * fsync, check every byte (snap_verify), rename to path, fsync the
+ * directory. On failure no path.tmp is left and path is untouched. With
+ * stream non-NULL the checked bytes go there instead (via a temp file in
+ * $TMPDIR) and path is not used. *info describes the file. */
+int client_snap_save(struct client *c, const char *path, FILE *stream, uint64_t wait_ms,
+		     struct snap_info *info);
 
 /* --- gaia-bench: load over keep-alive connections -------------------------- */
 

@@ -19,6 +19,7 @@
 #include "gaia.h"
 #include "config/config.h"
 #include "raft/raft.h"
+#include "snap/snap.h"
 
 #define NODE_NAME_MAX 64
 #define NODE_ADDR_MAX 128
@@ -249,5 +250,45 @@ int node_discovered_nodes(struct node *n, struct node_discovered **out, size_t *
 
 /* The id a node name maps to in the core (64-bit FNV-1a, never 0). */
 raft_id node_id_from_name(const char *name);
+
+/* --- backups, offline (gaia-snap inspect, restore) ----------------------- */
+
+struct node_backup_member {
+	char name[NODE_NAME_MAX];  /* "#<hex id>" when the file names none */
+	char raft_addr[NODE_ADDR_MAX];
+	char api_addr[NODE_ADDR_MAX];
+	bool voter;                /* else a learner */
+};
+
+struct node_backup_info {
+	struct snap_info snap;     /* index, term, created_at, entry_count, size */
+	uint64_t keys;
+	uint64_t digest;           /* as GET /api/cluster/digest of that state */
+	size_t n_members;
+	struct node_backup_member members[RAFT_MAX_SERVERS];
+	size_t n_removed;          /* ids remembered as removed */
+	/* restore only */
+	uint64_t cluster_id;       /* of the new cluster */
+	char restored_file[SNAP_FILENAME_MAX]; /* under <data_dir>/snapshots */
+};
+
+/* Read the snapshot file at path and check all of it the way a starting
+ * node does: header, every record, order and indexes, count, checksums,
+ * and that its membership decodes. GAIA_ECORRUPT (errmsg names the file,
+ * the offset or record and what is wrong), GAIA_ENOTFOUND, GAIA_EIO,
+ * GAIA_ENOMEM. Needs no daemon. */
+int node_backup_inspect(const char *path, struct node_backup_info *out, char *errmsg);
+
+/* Seed data_dir from the backup at path, for a new one-node cluster:
+ * node.json (node_id, a fresh random cluster id) and one snapshot with the
+ * backup's state, index and term and a configuration of node_id alone.
+ * gaia_go started on it with that node id (CLUSTER_BOOTSTRAP=true, as a
+ * runbook says; the node starts the same without it) leads a cluster that
+ * holds exactly the backup's keys; others then join it. data_dir must be
+ * missing or an empty directory: GAIA_EEXIST otherwise, and nothing is
+ * changed. The file is checked in full before anything is written; on any
+ * failure what was written is removed. GAIA_EINVAL for a bad node id. */
+int node_backup_restore(const char *path, const char *data_dir, const char *node_id,
+			struct node_backup_info *out, char *errmsg);
 
 #endif

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "client/client.h"
+#include "client/client_cluster.h"
 #include "discovery/discovery.h"
 #include "node/node_internal.h"
 
@@ -82,12 +83,45 @@ static bool is_empty(struct node *n)
 
 /* --- asking to be added ------------------------------------------------------- */
 
+/* On the thread pool: one POST /api/cluster/peers to the member found,
+ * with the same library call as gaia-join. join_rc: GAIA_OK added,
+ * GAIA_EEXIST a member already, GAIA_EREMOVED our id was removed, else
+ * retry later. */
 static void join_work(uv_work_t *w)
 {
 	struct node_disc *nd = w->data;
 	struct node *n = nd->n;
-	nd->join_rc = client_join(nd->join_api, n->name, n->cfg.advertise_addr, n->api_addr,
-				  n->cfg.rpc_timeout_ms + 2000, nd->join_err);
+	struct client_options o = {0};
+	struct client_join_request j = {0};
+	struct client *c = NULL;
+	json_t *answer = NULL;
+	bool created = false;
+	int rc;
+
+	o.addr = nd->join_api;
+	o.timeout_ms = n->cfg.rpc_timeout_ms + 2000;
+	o.max_attempts = 1; /* the next round retries, with backoff */
+	rc = client_new(&c, &o, nd->join_err);
+	if (rc == GAIA_OK) {
+		j.node_id = n->name;
+		j.address = n->cfg.advertise_addr;
+		j.api_address = n->api_addr;
+		rc = client_join(c, &j, &created, &answer);
+		if (rc == GAIA_OK) {
+			rc = created ? GAIA_OK : GAIA_EEXIST;
+		} else {
+			snprintf(nd->join_err, sizeof nd->join_err, "%s", client_errmsg(c));
+			/* a 409 says why: a member already, an id removed for
+			 * good, or another change running (retry) */
+			if (rc == GAIA_EEXIST && strstr(nd->join_err, "removed"))
+				rc = GAIA_EREMOVED;
+			else if (rc != GAIA_EEXIST || !strstr(nd->join_err, "already a member"))
+				rc = GAIA_EUNAVAIL;
+		}
+	}
+	json_decref(answer);
+	client_free(c);
+	nd->join_rc = rc;
 }
 
 static void join_after(uv_work_t *w, int status)

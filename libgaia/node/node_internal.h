@@ -161,6 +161,8 @@ void node_sync_net_peers(struct node *n);
 /* node_storage.c */
 int node_storage_open(struct node *n, char *errmsg);
 int node_write_identity(struct node *n, char *errmsg);
+int node_identity_store(const char *data_dir, const char *name, uint64_t cluster_id,
+			char *errmsg);
 uint8_t *node_membership_encode(struct node *n, const struct raft_conf *conf,
 				size_t *len);
 int node_membership_decode(struct node *n, const uint8_t *p, size_t len,

@@ -56,16 +56,18 @@ static int lock_data_dir(struct node *n, char *errmsg)
 	return GAIA_OK;
 }
 
-/* node.json: the node id and cluster id, written once. */
-int node_write_identity(struct node *n, char *errmsg)
+/* node.json: the node id and cluster id, written once (at bootstrap, at
+ * the first join, or by an offline restore). */
+int node_identity_store(const char *data_dir, const char *name, uint64_t cluster_id,
+			char *errmsg)
 {
 	char path[CONFIG_STR + 16], tmp[CONFIG_STR + 32], idbuf[32];
 	json_t *o;
 	int fd, rv = GAIA_OK;
-	snprintf(path, sizeof path, "%s/node.json", n->cfg.data_dir);
-	snprintf(tmp, sizeof tmp, "%s/node.json.tmp", n->cfg.data_dir);
-	snprintf(idbuf, sizeof idbuf, "%016llx", (unsigned long long)n->cluster_id);
-	o = json_pack("{s:s, s:s, s:i}", "node_id", n->name, "cluster_id", idbuf,
+	snprintf(path, sizeof path, "%s/node.json", data_dir);
+	snprintf(tmp, sizeof tmp, "%s/node.json.tmp", data_dir);
+	snprintf(idbuf, sizeof idbuf, "%016llx", (unsigned long long)cluster_id);
+	o = json_pack("{s:s, s:s, s:i}", "node_id", name, "cluster_id", idbuf,
 		      "format", 1);
 	if (o == NULL)
 		return errmsg_set(errmsg, GAIA_ENOMEM, "out of memory");
@@ -82,7 +84,7 @@ int node_write_identity(struct node *n, char *errmsg)
 		goto out;
 	}
 	close(fd);
-	fd = open(n->cfg.data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0) {
 		fsync(fd);
 		close(fd);
@@ -90,6 +92,11 @@ int node_write_identity(struct node *n, char *errmsg)
 out:
 	json_decref(o);
 	return rv;
+}
+
+int node_write_identity(struct node *n, char *errmsg)
+{
+	return node_identity_store(n->cfg.data_dir, n->name, n->cluster_id, errmsg);
 }
 
 static int read_identity(struct node *n, char *errmsg)
@@ -267,6 +274,14 @@ static int load_log(struct node *n, const struct raft_snapshot_meta *snap,
 	hs.term = whs.term;
 	hs.vote = whs.vote;
 	hs.commit = whs.commit;
+	/* A log started after the snapshot (a restored backup, or raft_logs
+	 * removed) comes without a hard state: never run at a term below the
+	 * snapshot's, or a new leader would append entries of a lower term
+	 * after it. */
+	if (snap->index > 0 && hs.term < snap->term) {
+		hs.term = snap->term;
+		hs.vote = 0;
+	}
 	rv = raft_load(n->raft, &hs, snap->index ? snap : NULL, ents, n_ents);
 	if (rv != GAIA_OK) {
 		errmsg_set(errmsg, rv, "loading the log: %s", raft_errmsg(n->raft));
@@ -341,6 +356,8 @@ int node_storage_open(struct node *n, char *errmsg)
 	struct raft_options ro;
 	struct raft_snapshot_meta snap;
 	struct node_member self;
+	struct wal_hardstate whs;
+	bool seeded;
 	int rv;
 
 	rv = mkdir_p(n->cfg.data_dir, errmsg);
@@ -402,6 +419,10 @@ int node_storage_open(struct node *n, char *errmsg)
 	n->raft = raft_new(&ro);
 	if (n->raft == NULL)
 		return errmsg_set(errmsg, GAIA_ENOMEM, "cannot create the consensus core");
+	wal_hardstate_load(n->wal, &whs);
+	/* gaia-snap restore's data dir: a snapshot, node.json, nothing run */
+	seeded = snap.index > 0 && whs.term == 0 && wal_last_index(n->wal) < wal_first_index(n->wal) &&
+		 snap.conf.n == 1 && snap.conf.servers[0].id == n->id;
 	rv = load_log(n, &snap, errmsg);
 	if (rv != GAIA_OK)
 		return rv;
@@ -412,6 +433,13 @@ int node_storage_open(struct node *n, char *errmsg)
 			return bootstrap(n, errmsg);
 		node_log(n, NODE_LOG_INFO, "node", NULL,
 			 "no state and no CLUSTER_BOOTSTRAP: waiting to be added to a cluster");
+	} else if (seeded) {
+		/* Started like any node with state; only said differently. */
+		node_log(n, NODE_LOG_INFO, "node", NULL,
+			 "starting cluster %016llx from snapshot %s (index %llu, %llu keys) with "
+			 "no log yet and this node as its only voter",
+			 (unsigned long long)n->cluster_id, n->latest_snap,
+			 (unsigned long long)snap.index, (unsigned long long)kv_count(n->kv));
 	} else if (n->cfg.bootstrap) {
 		node_log(n, NODE_LOG_INFO, "node", NULL,
 			 "CLUSTER_BOOTSTRAP ignored: this node already has state");

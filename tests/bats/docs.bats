@@ -31,7 +31,7 @@ man_page() {
 
 @test "the built programs are the ones of the design" {
 	run programs
-	for p in gaia_go gaia-bench; do
+	for p in gaia_go gaia-bench gaia-join gaia-peers gaia-health gaia-snap gaiactl; do
 		assert_line "$p"
 	done
 }
@@ -55,13 +55,22 @@ man_page() {
 	for p in $(programs); do
 		f="$GAIA_TOP/completions/bash/$p"
 		[ -f "$f" ] || { echo "no bash completion for $p"; return 1; }
+		# what "prog --" offers, and "prog SUB --" for each subcommand
+		# "prog " offers
 		run bash -c '
 			source "$1"
 			spec=$(complete -p "$2") || exit 3
 			fn=$(sed -n "s/.*-F \([^ ]*\) .*/\1/p" <<<"$spec")
-			COMP_WORDS=("$2" --); COMP_CWORD=1; COMP_LINE="$2 --"; COMP_POINT=${#COMP_LINE}
-			"$fn" "$2" -- "$2"
-			printf "%s\n" "${COMPREPLY[@]}"' _ "$f" "$p"
+			comp() { # words...
+				COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"
+				COMP_POINT=${#COMP_LINE}; COMPREPLY=()
+				"$fn" "$1" "${@: -1}" "${@: -2:1}" 2>/dev/null
+				printf "%s\n" "${COMPREPLY[@]}"
+			}
+			comp "$2" --
+			for sub in $(comp "$2" ""); do
+				case $sub in -*) ;; *) comp "$2" "$sub" -- ;; esac
+			done' _ "$f" "$p"
 		assert_success
 		for o in $(help_options "$p"); do
 			grep -qxF -- "$o" <<<"$output" ||
