@@ -46,6 +46,10 @@ struct net_hello {
 	char name[NET_NAME_MAX];          /* the operator's node id, e.g. "node-1" */
 	char raft_addr[NET_ADDR_MAX];     /* host:port */
 	char api_addr[NET_ADDR_MAX];      /* host:port of its REST API */
+	/* where its latest configuration sits in its log (0, 0: none): a
+	 * member lets in a node it believes removed only when this is newer
+	 * than its own (the node was added back) */
+	uint64_t conf_term, conf_index;
 };
 
 enum net_log_level { NET_LOG_ERROR = 0, NET_LOG_WARN, NET_LOG_INFO, NET_LOG_DEBUG };
@@ -102,6 +106,8 @@ void net_reconnect_all(struct net *n);
 /* Our cluster id changed (learned at join): new hellos carry it, and open
  * connections of another cluster are closed. */
 void net_set_cluster_id(struct net *n, uint64_t cluster_id);
+/* The position of our latest configuration, said in later hellos. */
+void net_set_conf_pos(struct net *n, uint64_t term, uint64_t index);
 uint64_t net_cluster_id(const struct net *n);
 /* Is there an established outgoing connection to id? */
 bool net_connected(const struct net *n, raft_id id);
@@ -131,7 +137,7 @@ void net_get_stats(const struct net *n, struct net_stats *s);
  * payload, so at least 1 and at most NET_MAX_FRAME), u8 frame type,
  * payload. Little-endian throughout. A hello payload is: magic, version,
  * cluster id, node id, then name, raft_addr and api_addr each as u16
- * length + bytes; a refusal is u16 length + reason; a message is every
+ * length + bytes, then the configuration's term and index (u64 each); a refusal is u16 length + reason; a message is every
  * scalar field of struct raft_message, then the entries (APPEND) or the
  * configuration and chunk (SNAPSHOT). */
 enum net_frame_type { NET_FRAME_HELLO = 1, NET_FRAME_REFUSE = 2, NET_FRAME_MSG = 3 };

@@ -434,6 +434,8 @@ int net_encode_hello(const struct net_hello *h, uint8_t **buf, size_t *len,
 	put_str(&w, h->name, NET_NAME_MAX);
 	put_str(&w, h->raft_addr, NET_ADDR_MAX);
 	put_str(&w, h->api_addr, NET_ADDR_MAX);
+	put_u64(&w, h->conf_term);
+	put_u64(&w, h->conf_index);
 	return wr_end(&w);
 }
 
@@ -493,6 +495,10 @@ int net_decode_hello(const uint8_t *p, size_t len, struct net_hello *h,
 		rc = get_str(&r, h->api_addr, NET_ADDR_MAX, "api address", errmsg);
 	if (rc != GAIA_OK)
 		goto err;
+	if (rd_left(&r) >= 16) { /* absent from older hellos: 0, 0 */
+		h->conf_term = get_u64(&r, "conf term");
+		h->conf_index = get_u64(&r, "conf index");
+	}
 	return GAIA_OK;
 err:
 	memset(h, 0, sizeof *h);

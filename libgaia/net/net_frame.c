@@ -219,6 +219,22 @@ void net_conn_frame(struct net_conn *c, uint8_t type, const uint8_t *p,
 	}
 }
 
+void net_set_conf_pos(struct net *n, uint64_t term, uint64_t index)
+{
+	uint8_t *hello = NULL;
+	size_t len = 0, cap = 0;
+
+	if (n->stopping || (n->o.self.conf_term == term && n->o.self.conf_index == index))
+		return;
+	n->o.self.conf_term = term;
+	n->o.self.conf_index = index;
+	if (net_encode_hello(&n->o.self, &hello, &len, &cap) != GAIA_OK)
+		return; /* the old hello stays: out of memory */
+	free(n->hello);
+	n->hello = hello;
+	n->hello_len = len;
+}
+
 void net_set_cluster_id(struct net *n, uint64_t cluster_id)
 {
 	uint8_t *hello = NULL;

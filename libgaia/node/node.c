@@ -45,10 +45,22 @@ static void on_peer_down(void *ud, raft_id id)
 	raft_peer_down(n->raft, id);
 }
 
+/* Is configuration position (t1, i1) later than (t2, i2), as logs are
+ * compared? A node we believe removed whose configuration is later than
+ * ours was added back in entries we have not received yet. */
+static bool conf_newer(uint64_t t1, uint64_t i1, uint64_t t2, uint64_t i2)
+{
+	return t1 > t2 || (t1 == t2 && i1 > i2);
+}
+
 static int admit(void *ud, const struct net_hello *h, char *reason, size_t len)
 {
 	struct node *n = ud;
 	struct node_member m;
+	uint64_t ci = raft_conf_index(n->raft);
+	/* removed as far as we know, but its configuration is later than ours */
+	bool readded = raft_conf_is_removed(raft_conf(n->raft), h->id) &&
+		       conf_newer(h->conf_term, h->conf_index, raft_term_at(n->raft, ci), ci);
 	if (h->id != node_id_from_name(h->name)) {
 		snprintf(reason, len, "node id %016llx does not match name '%s'",
 			 (unsigned long long)h->id, h->name);
@@ -63,7 +75,7 @@ static int admit(void *ud, const struct net_hello *h, char *reason, size_t len)
 			 n->name);
 		return -1;
 	}
-	if (raft_removed_for_good_id(n->raft, h->id)) {
+	if (raft_removed_for_good_id(n->raft, h->id) && !readded) {
 		snprintf(reason, len,
 			 NODE_REMOVED_PREFIX "node '%s' was removed from this cluster; to "
 			 "re-add it, wipe its data (POST /api/cluster/rejoin {\"reset\": true} "
@@ -83,7 +95,7 @@ static int admit(void *ud, const struct net_hello *h, char *reason, size_t len)
 	book_put(&n->book, &m);
 	/* answers go back on our own connection: a member (or, while we wait
 	 * to join, whoever reached us) must be dialable */
-	if (h->raft_addr[0] && (raft_conf(n->raft)->n == 0 ||
+	if (h->raft_addr[0] && (raft_conf(n->raft)->n == 0 || readded ||
 				raft_conf_get(raft_conf(n->raft), h->id) != NULL)) {
 		net_set_peer(n->net, h->id, h->raft_addr);
 		n->want_reconnect = true; /* it is back: stop backing off */
@@ -99,10 +111,12 @@ static void on_refused(void *ud, raft_id id, const char *reason)
 	(void)id;
 	if (strncmp(reason, NODE_REMOVED_PREFIX, strlen(NODE_REMOVED_PREFIX)) != 0)
 		return;
-	/* a leader replicating to us says otherwise: a member that has not
-	 * yet seen our id added back is refusing us */
-	if (raft_leader(n->raft) != 0 && raft_leader(n->raft) != n->id &&
-	    node_now_ms() - n->leader_contact_ms < (int64_t)n->cfg.election_timeout_ms)
+	/* leading (a quorum follows us: CheckQuorum), or a leader replicating
+	 * to us, says otherwise: a member that has not yet seen our id added
+	 * back is refusing us */
+	if (raft_role(n->raft) == RAFT_LEADER ||
+	    (raft_leader(n->raft) != 0 &&
+	     node_now_ms() - n->leader_contact_ms < (int64_t)n->cfg.election_timeout_ms))
 		return;
 	node_mark_removed(n, "the cluster says this node was removed");
 }
@@ -175,6 +189,8 @@ static void on_tick(uv_timer_t *t)
 	n->last_tick_ms = now;
 	if (!n->removed)
 		raft_tick(n->raft);
+	net_set_conf_pos(n->net, raft_term_at(n->raft, raft_conf_index(n->raft)),
+			 raft_conf_index(n->raft));
 	if (n->want_reconnect) {
 		n->want_reconnect = false;
 		net_reconnect_all(n->net);
@@ -245,8 +261,8 @@ static void stop_loop(struct node *n)
 		if (!n->fatal && raft_role(n->raft) == RAFT_LEADER &&
 		    raft_transferee(n->raft) != 0 && node_mono_ms() < n->stop_deadline_ms)
 			return; /* the next tick looks again */
-		if (n->snap_job != NULL)
-			return; /* a snapshot being written finishes first */
+		if (n->snap_job != NULL || n->digest_jobs > 0)
+			return; /* a snapshot being written, a digest, finish first */
 		n->stop_phase = 2;
 		node_take_requests(n); /* answer what arrived meanwhile */
 		node_fail_all(n, GAIA_ESHUTDOWN, "the node is stopping");
@@ -327,6 +343,8 @@ int node_start(struct node **out, const struct node_options *o, char *errmsg)
 	str_copy(no.self.name, sizeof no.self.name, n->name);
 	str_copy(no.self.raft_addr, sizeof no.self.raft_addr, n->cfg.advertise_addr);
 	str_copy(no.self.api_addr, sizeof no.self.api_addr, n->api_addr);
+	no.self.conf_index = raft_conf_index(n->raft);
+	no.self.conf_term = raft_term_at(n->raft, no.self.conf_index);
 	no.bind_addr = n->cfg.bind_addr;
 	no.rpc_timeout_ms = n->cfg.rpc_timeout_ms;
 	no.backoff_min_ms = n->tick_ms;

@@ -95,6 +95,7 @@ struct node {
 	int last_role;
 	bool removed;        /* removed from the cluster: inert until wiped */
 	bool reset_requested;
+	unsigned digest_jobs;  /* digests running on worker threads */
 	void (*o_on_reset)(void *ud);
 	void *o_reset_ud;
 	char reset_target[NODE_ADDR_MAX]; /* REST address to ask for a re-add */

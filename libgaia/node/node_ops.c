@@ -152,18 +152,53 @@ bool node_reset_target(struct node *n, char *addr, size_t len)
 	return yes;
 }
 
+/* The digest reads every key: it runs on a worker thread over a frozen
+ * view (O(1) to take), so the loop keeps serving meanwhile. */
+struct digest_job {
+	uv_work_t work;
+	struct node *n;
+	struct node_req *r;
+	struct kv_view *v;
+	uint64_t digest;
+};
+
+static void digest_work(uv_work_t *w)
+{
+	struct digest_job *j = w->data;
+	j->digest = kv_digest(j->v);
+}
+
+static void digest_done(uv_work_t *w, int status)
+{
+	struct digest_job *j = w->data;
+	(void)status;
+	j->r->index = kv_view_index(j->v);
+	j->r->count = kv_view_count(j->v);
+	j->r->digest = j->digest;
+	kv_view_release(j->v);
+	j->n->digest_jobs--;
+	req_finish(j->r, GAIA_OK, NULL);
+	free(j);
+}
+
 static void digest(struct node *n, struct node_req *r)
 {
-	struct kv_view *v;
-	if (kv_freeze(n->kv, &v) != GAIA_OK) {
+	struct digest_job *j = calloc(1, sizeof *j);
+	if (j == NULL || kv_freeze(n->kv, &j->v) != GAIA_OK) {
+		free(j);
 		req_finish(r, GAIA_ENOMEM, "out of memory");
 		return;
 	}
-	r->index = kv_view_index(v);
-	r->count = kv_view_count(v);
-	r->digest = kv_digest(v);
-	kv_view_release(v);
-	req_finish(r, GAIA_OK, NULL);
+	j->n = n;
+	j->r = r;
+	j->work.data = j;
+	if (uv_queue_work(&n->loop, &j->work, digest_work, digest_done) != 0) {
+		kv_view_release(j->v);
+		free(j);
+		req_finish(r, GAIA_EIO, "cannot start the digest");
+		return;
+	}
+	n->digest_jobs++;
 }
 
 static void gauge(struct metrics_buf *b, const char *name, const char *help, double v)

@@ -54,8 +54,14 @@ int raft_step(struct raft *r, const struct raft_message *m)
 	if (m->cluster_id != r->o.cluster_id || m->to != r->o.id || m->from == 0 ||
 	    m->from == r->o.id)
 		return GAIA_OK; /* not for us: dropped */
-	if (raft_removed_for_good(r, m->from))
-		return GAIA_OK; /* a removed node is never heard */
+	/* A removed node is never heard, except as the leader of a term we
+	 * have not passed: a term has one leader, elected by its
+	 * configuration's majority, so it was added back (RAFT_CONF_READD)
+	 * in entries we have yet to receive, and only it can send them. */
+	if (raft_removed_for_good(r, m->from) &&
+	    !(m->term >= r->term && (m->type == RAFT_MSG_APPEND || m->type == RAFT_MSG_HEARTBEAT ||
+				     m->type == RAFT_MSG_SNAPSHOT)))
+		return GAIA_OK;
 	if (!step_term(r, m))
 		return GAIA_OK;
 

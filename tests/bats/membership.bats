@@ -161,3 +161,41 @@ teardown() {
 	run bash -c "curl -s -m 5 http://$(node_api "$f")/api/cluster/peers | jq -r '.[] | select(.is_self | not) | .state' | sort -u"
 	assert_output unknown
 }
+
+@test "a node added back leads; a member that was down during the re-add follows it" {
+	# a fourth node, so that one can be down while a quorum goes on
+	node_start 4 false
+	wait_http 4
+	add_node 4 >/dev/null
+	wait_voter 1 4 30
+	l=$(leader_index 4)
+	v=$(( l % 4 + 1 ))
+	s=$(( v % 4 + 1 ))
+	[ "$s" = "$l" ] && s=$(( s % 4 + 1 ))
+	http DELETE "http://$(node_api "$l")/api/cluster/peers/node-$v"
+	assert_equal "$status_code" 200
+	for _ in $(seq 1 50); do
+		status_of "$v" | jq -e '.node_state == "removed"' >/dev/null && break
+		sleep 0.1
+	done
+	node_stop "$s" # it knows node-$v as removed, and will miss the re-add
+	http POST "http://$(node_api "$v")/api/cluster/rejoin" -d '{"reset": true}'
+	assert_equal "$status_code" 200
+	wait_voter "$l" "$v" 30
+	http_ok POST "http://$(node_api "$l")/api/cluster/force-election?target=node-$v"
+	assert_equal "$status_code" 200
+	run jq -r .leader_id <<<"$body"
+	assert_output "node-$v"
+	[ "$(kv_put_ok "$v" under-readded-leader yes)" = 200 ]
+	node_start "$s" false
+	wait_http "$s"
+	for _ in $(seq 1 100); do
+		[ "$(kv_get "$s" under-readded-leader consistency=stale)" = yes ] && break
+		sleep 0.1
+	done
+	assert_equal "$(kv_get "$s" under-readded-leader consistency=stale)" yes
+	run bash -c "curl -s http://$(node_api "$s")/api/cluster/status | jq -r .leader_id"
+	assert_output "node-$v"
+	run bash -c "curl -s http://$(node_api "$v")/api/cluster/status | jq -r .node_state"
+	refute_output removed
+}

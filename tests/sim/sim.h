@@ -143,6 +143,7 @@ void sim_start_node(struct sim *s, struct sim_node *n, bool bootstrap,
 		    const struct raft_conf *conf);
 void sim_crash(struct sim *s, struct sim_node *n);
 void sim_restart(struct sim *s, struct sim_node *n);
+void sim_wipe(struct sim *s, struct sim_node *n);
 void sim_pump(struct sim *s, struct sim_node *n);
 void sim_deliver_due(struct sim *s);
 void sim_complete_disk(struct sim *s);
@@ -160,7 +161,7 @@ enum sim_ev {
 	EV_DELIVER = 1, EV_DROP, EV_DUP, EV_CRASH, EV_RESTART, EV_PARTITION,
 	EV_ONEWAY, EV_HEAL, EV_PROPOSE, EV_ACK, EV_READ, EV_READ_OK, EV_ADD,
 	EV_PROMOTE, EV_REMOVE, EV_TRANSFER, EV_SNAPSHOT, EV_ROLE, EV_COMMIT,
-	EV_INSTALL, EV_LIVENESS,
+	EV_INSTALL, EV_LIVENESS, EV_READD,
 };
 void sim_event(struct sim *s, int kind, uint64_t a, uint64_t b, uint64_t c,
 	       uint64_t d, uint64_t e);

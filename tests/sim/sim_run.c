@@ -83,7 +83,7 @@ static void membership(struct sim *s)
 	struct sim_node *l = random_leader(s), *t;
 	const struct raft_conf *c;
 	uint64_t index;
-	int rv, what = (int)sim_below(s, 3);
+	int rv, what = (int)sim_below(s, 4);
 	if (l == NULL)
 		return;
 	c = raft_conf(l->r);
@@ -107,6 +107,18 @@ static void membership(struct sim *s)
 					  (uint64_t)rv, 0, 0);
 				break;
 			}
+	} else if (what == 3) {
+		/* a removed node comes back under its id, its data wiped */
+		struct sim_node *w;
+		if (c->n_removed == 0 || c->n >= (uint32_t)s->p.nodes + 2)
+			return;
+		w = sim_node_by_id(s, c->removed[sim_below(s, c->n_removed)]);
+		if (w == NULL || w == l)
+			return;
+		rv = raft_change_membership(l->r, RAFT_CONF_READD, w->id, NULL, 0, &index);
+		sim_event(s, EV_READD, l->id, w->id, (uint64_t)rv, 0, 0);
+		if (rv == GAIA_OK)
+			sim_wipe(s, w);
 	} else {
 		const struct raft_server *v = &c->servers[sim_below(s, c->n)];
 		if (v->role == RAFT_VOTER && raft_conf_voters(c) <= 3)

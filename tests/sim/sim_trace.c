@@ -9,7 +9,7 @@ static const char *ev_names[] = {
 	[EV_PARTITION] = "partition", [EV_ONEWAY] = "one-way-cut",
 	[EV_HEAL] = "heal", [EV_PROPOSE] = "propose", [EV_ACK] = "ack",
 	[EV_READ] = "read", [EV_READ_OK] = "read-ok", [EV_ADD] = "add-learner",
-	[EV_PROMOTE] = "promote", [EV_REMOVE] = "remove",
+	[EV_PROMOTE] = "promote", [EV_REMOVE] = "remove", [EV_READD] = "readd",
 	[EV_TRANSFER] = "transfer", [EV_SNAPSHOT] = "snapshot",
 	[EV_ROLE] = "role", [EV_COMMIT] = "commit", [EV_INSTALL] = "install",
 	[EV_LIVENESS] = "liveness",
@@ -57,6 +57,7 @@ void sim_print_event(FILE *f, const struct sim_event *ev)
 	case EV_ADD:
 	case EV_PROMOTE:
 	case EV_REMOVE:
+	case EV_READD:
 	case EV_TRANSFER:
 		fprintf(f, "leader=%llu node=%llu rv=%llu\n", a, b, c);
 		break;

@@ -287,6 +287,19 @@ void sim_crash(struct sim *s, struct sim_node *n)
 	n->n_reads = 0;
 }
 
+/* The node's data dir wiped: crashed if up, its durable state gone, then
+ * started empty (no configuration, term 0), waiting to be added back. */
+void sim_wipe(struct sim *s, struct sim_node *n)
+{
+	if (n->up)
+		sim_crash(s, n);
+	disk_free(&n->disk);
+	memset(&n->kv, 0, sizeof n->kv);
+	n->applied = 0;
+	n->n_reads = 0;
+	sim_start_node(s, n, false, NULL);
+}
+
 void sim_restart(struct sim *s, struct sim_node *n)
 {
 	struct sim_disk *d = &n->disk;

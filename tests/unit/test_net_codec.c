@@ -411,6 +411,8 @@ static void make_hello(struct net_hello *h)
 	strcpy(h->name, "node-7");
 	strcpy(h->raft_addr, "[::1]:8300");
 	strcpy(h->api_addr, "127.0.0.7:8080");
+	h->conf_term = 7;
+	h->conf_index = 0x1122334455ull;
 }
 
 static void test_hello(void **state)
@@ -430,12 +432,17 @@ static void test_hello(void **state)
 	assert_int_equal(net_decode_hello(p, plen, &d, err), GAIA_OK);
 	assert_memory_equal(&h, &d, sizeof h);
 
-	for (size_t cut = 0; cut < plen; cut++) {
+	for (size_t cut = 0; cut < plen - 16; cut++) {
 		uint8_t *q = malloc(cut ? cut : 1);
 		memcpy(q, p, cut);
 		assert_int_equal(net_decode_hello(q, cut, &d, err), GAIA_EINVAL);
 		free(q);
 	}
+	/* an older hello, without the configuration's position: 0, 0 */
+	assert_int_equal(net_decode_hello(p, plen - 16, &d, err), GAIA_OK);
+	assert_string_equal(d.api_addr, h.api_addr);
+	assert_int_equal(d.conf_term, 0);
+	assert_int_equal(d.conf_index, 0);
 	/* a later version may say more: trailing bytes are fine */
 	uint8_t *q = malloc(plen + 3);
 	memcpy(q, p, plen);

@@ -256,6 +256,41 @@ static void test_readd_removed_id(void **state)
 	h_free(&h);
 }
 
+/* A member that missed the re-add (its configuration still says removed)
+ * follows the re-added node once that one leads: a leader of a term not
+ * passed is heard (the simulator found it stuck otherwise). */
+static void test_readded_leader_heard_by_stale_member(void **state)
+{
+	struct harness h;
+	uint64_t idx = 0;
+	(void)state;
+	h_init(&h, 4, 4, 0, NULL);
+	h_elect(&h, 1);
+	assert_int_equal(change(&h, 1, RAFT_CONF_REMOVE, 4, &idx), GAIA_OK);
+	h_stabilize(&h);
+	assert_true(raft_removed_for_good_id(h_raft(&h, 3), 4));
+	h_isolate(&h, 3);
+	h_wipe(&h, 4);
+	assert_int_equal(change(&h, 1, RAFT_CONF_READD, 4, &idx), GAIA_OK);
+	h_stabilize(&h);
+	assert_int_equal(change(&h, 1, RAFT_CONF_PROMOTE, 4, &idx), GAIA_OK);
+	h_stabilize(&h);
+	assert_int_equal(raft_transfer_leadership(h_raft(&h, 1), 4), GAIA_OK);
+	h_stabilize(&h);
+	assert_int_equal(h_leader(&h), 4);
+	h_propose(&h, 4, "x");
+	h_stabilize(&h);
+	assert_true(raft_removed_for_good_id(h_raft(&h, 3), 4)); /* still stale */
+	h_heal_all(&h);
+	h_run(&h, 20);
+	h_stabilize(&h);
+	assert_int_equal(h_leader(&h), 4);
+	assert_false(raft_removed_for_good_id(h_raft(&h, 3), 4));
+	assert_string_equal(h_log_str(&h, 3), h_log_str(&h, 4));
+	assert_string_equal(h_sm(&h, 3), "x");
+	h_free(&h);
+}
+
 /* A configuration takes effect when appended, before it commits, on the
  * leader and on followers; a follower that loses the uncommitted entry to
  * a new leader goes back to the previous configuration. */
@@ -348,7 +383,7 @@ static void test_leader_removes_itself(void **state)
 	 * would listen */
 	assert_int_equal(raft_role(l), RAFT_FOLLOWER);
 	assert_int_equal(raft_campaign(l), GAIA_EINVAL);
-	m = h_msg(RAFT_MSG_APPEND, 1, next, 9);
+	m = h_msg(RAFT_MSG_APPEND, 1, next, 2); /* its old term */
 	h_step(&h, next, &m);
 	assert_int_equal(raft_term(h_raft(&h, next)), 3);
 	assert_int_equal(raft_role(h_raft(&h, next)), RAFT_LEADER);
@@ -433,14 +468,18 @@ static void test_dropped_messages(void **state)
 	assert_int_equal(raft_term(h_raft(&h, 2)), 2);
 	assert_int_equal(h_leader(&h), 1);
 
-	/* even a transfer vote or an append at a higher term */
+	/* even a transfer vote at a higher term, or an append of a term
+	 * passed (only the leader of a term not passed is heard: it can only
+	 * have been elected after being added back) */
 	m = h_msg(RAFT_MSG_VOTE, 3, 2, 50);
 	m.transfer = true;
 	m.last_index = 100;
 	m.last_term = 50;
 	h_step(&h, 2, &m);
-	m = h_msg(RAFT_MSG_APPEND, 3, 1, 50);
+	m = h_msg(RAFT_MSG_APPEND, 3, 1, 1);
 	h_step(&h, 1, &m);
+	m = h_msg(RAFT_MSG_HEARTBEAT, 3, 2, 1);
+	h_step(&h, 2, &m);
 	assert_int_equal(h.nq, 0);
 	assert_int_equal(raft_term(h_raft(&h, 1)), 2);
 	assert_int_equal(raft_term(h_raft(&h, 2)), 2);
@@ -482,6 +521,7 @@ int main(void)
 		cmocka_unit_test(test_promote_learner),
 		cmocka_unit_test(test_one_change_at_a_time),
 		cmocka_unit_test(test_readd_removed_id),
+		cmocka_unit_test(test_readded_leader_heard_by_stale_member),
 		cmocka_unit_test(test_conf_effective_when_appended),
 		cmocka_unit_test(test_leader_removes_itself),
 		cmocka_unit_test(test_uncommitted_self_removal_stays_live),
