@@ -6,3 +6,4 @@ include cmd/gaia-peers/local.mk
 include cmd/gaia-health/local.mk
 include cmd/gaia-snap/local.mk
 include cmd/gaiactl/local.mk
+include cmd/gaia-discover/local.mk

@@ -220,4 +220,7 @@ bool api_fwd_prepare(struct api_call *c, const char *leader_id, const char *lead
 int api_fwd_submit(struct api_call *c);
 int api_reply_fwd(struct api_call *c);
 
+/* api_discovery.c: GET /api/cluster/discovered-nodes */
+int api_discovered_nodes(struct api_call *c);
+
 #endif

@@ -51,7 +51,10 @@ int api_route(struct api_call *c)
 	if (api_prefix(c->path, "/api/kv", &rest))
 		return api_kv_route(c, rest);
 	if (api_prefix(c->path, "/api/cluster", &rest)) {
-		int rv = api_ops_route(c, rest);
+		int rv;
+		if (!strcmp(rest, "/discovered-nodes"))
+			return api_discovered_nodes(c);
+		rv = api_ops_route(c, rest);
 		if (rv == -1)
 			rv = api_snapshots_route(c, rest);
 		return rv != -1 ? rv : api_cluster_route(c, rest);

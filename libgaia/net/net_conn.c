@@ -176,7 +176,9 @@ static void conn_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		return;
 	if (nread < 0) {
 		if (c->state != NET_CONN_REFUSING)
-			net_log(n, c->established ? NET_LOG_INFO : NET_LOG_DEBUG,
+			/* a discovery probe (no Raft address) is not news */
+			net_log(n, c->established && c->remote.raft_addr[0] ? NET_LOG_INFO
+									   : NET_LOG_DEBUG,
 				"connection %s %s (node %llu) closed: %s",
 				c->outgoing ? "to" : "from", c->addr,
 				(unsigned long long)c->remote.id,

@@ -140,7 +140,8 @@ static void conn_on_hello(struct net_conn *c, const uint8_t *p, size_t len)
 		net_conn_close(c, false);
 		return;
 	}
-	net_log(n, NET_LOG_INFO, "accepted node %llu (\"%s\", %s) from %s",
+	net_log(n, h.raft_addr[0] ? NET_LOG_INFO : NET_LOG_DEBUG, /* debug: a probe */
+		"accepted node %llu (\"%s\", %s) from %s",
 		(unsigned long long)h.id, h.name, h.raft_addr, c->addr);
 	/* an older connection from the same node is stale (it restarted or
 	 * redialed): drop it quietly, the node is not down */

@@ -85,6 +85,8 @@ static int admit(void *ud, const struct net_hello *h, char *reason, size_t len)
 			 h->name, h->raft_addr);
 		return -1;
 	}
+	if (h->raft_addr[0] == '\0')
+		return 0; /* a discovery probe: answer it, remember nothing */
 	memset(&m, 0, sizeof m);
 	m.id = h->id;
 	str_copy(m.name, sizeof m.name, h->name);
@@ -267,6 +269,7 @@ static void stop_loop(struct node *n)
 		uv_timer_stop(&n->tick_timer);
 		uv_timer_stop(&n->snap_timer);
 		uv_poll_stop(&n->wal_poll);
+		node_discovery_stop(n);
 		net_stop(n->net, on_net_stopped, n);
 	}
 }
@@ -372,6 +375,8 @@ int node_start(struct node **out, const struct node_options *o, char *errmsg)
 		uv_timer_start(&n->snap_timer, on_snap_timer, n->cfg.snapshot_interval_ms,
 			       n->cfg.snapshot_interval_ms);
 	node_pump(n);
+	if (node_discovery_start(n, errmsg) != GAIA_OK)
+		node_log(n, NODE_LOG_ERROR, "discovery", NULL, "discovery is off: %s", errmsg);
 
 	rv = uv_thread_create(&n->thread, loop_main, n);
 	if (rv != 0) {
@@ -420,6 +425,7 @@ void node_free(struct node *n)
 {
 	if (n == NULL)
 		return;
+	node_discovery_free(n);
 	pthread_mutex_destroy(&n->q_lock);
 	free(n);
 }

@@ -229,6 +229,25 @@ bool node_reset_target(struct node *n, char *addr, size_t len);
  * next start is an empty node waiting to be added. */
 int node_wipe_data(const char *data_dir, char *errmsg);
 
+/* --- discovery (node_discovery.c) ----------------------------------------- */
+
+/* One address the node's discovery found (GET /api/cluster/discovered-nodes). */
+struct node_discovered {
+	char id[NODE_NAME_MAX];     /* the node's id; "" if it never answered a probe */
+	char hostname[256];         /* as discovery found it */
+	char address[64];           /* what was dialed */
+	uint16_t raft_port;
+	int64_t last_seen_ms;       /* unix ms of its last answer; 0 never */
+	bool reachable;             /* answered the latest probe */
+	bool member;                /* in this node's cluster configuration */
+	uint64_t cluster_id;        /* its cluster; 0 waiting (or unknown) */
+};
+
+/* Thread-safe: a copy of what the latest refresh found (*out malloc'd,
+ * free() it; NULL and 0 when nothing, or discovery is off). GAIA_OK or
+ * GAIA_ENOMEM. */
+int node_discovered_nodes(struct node *n, struct node_discovered **out, size_t *count);
+
 /* The id a node name maps to in the core (64-bit FNV-1a, never 0). */
 raft_id node_id_from_name(const char *name);
 

@@ -113,6 +113,9 @@ struct node {
 	uint64_t log_bytes_base;    /* WAL size right after the last compaction */
 	uv_timer_t snap_timer;
 
+	/* discovery, joining by itself, bootstrap-expect (node_discovery.c) */
+	struct node_disc *disc;
+
 	/* stop */
 	bool fatal;
 	bool stop_requested;
@@ -197,6 +200,14 @@ uint64_t node_snapshot_index(struct node *n);
 /* node_ops.c */
 void node_dispatch_ops(struct node *n, struct node_req *r);
 void node_transfers_progress(struct node *n);
+
+/* node_discovery.c: started with the loop, stopped with the transport,
+ * freed with the node */
+int node_discovery_start(struct node *n, char *errmsg);
+void node_discovery_stop(struct node *n);
+void node_discovery_free(struct node *n);
+/* node_storage.c: bootstrap an empty node now, on the loop (bootstrap-expect) */
+int node_bootstrap_now(struct node *n, char *errmsg);
 
 /* node_status.c */
 void node_fill_status(struct node *n, struct node_status *st);

@@ -336,6 +336,19 @@ static int bootstrap(struct node *n, char *errmsg)
 	return rv;
 }
 
+int node_bootstrap_now(struct node *n, char *errmsg)
+{
+	int rv;
+	if (n->cluster_id != 0 || raft_last_index(n->raft) != 0)
+		return errmsg_set(errmsg, GAIA_EEXIST, "this node already has a cluster");
+	rv = bootstrap(n, errmsg);
+	if (rv != GAIA_OK)
+		return rv;
+	net_set_cluster_id(n->net, n->cluster_id);
+	node_pump(n);
+	return GAIA_OK;
+}
+
 int node_storage_open(struct node *n, char *errmsg)
 {
 	struct wal_options wo;

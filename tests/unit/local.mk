@@ -12,3 +12,4 @@ include tests/unit/cli.mk
 include tests/unit/client.mk
 include tests/unit/lincheck.mk
 include tests/unit/metrics.mk
+include tests/unit/discovery.mk
