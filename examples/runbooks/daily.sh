@@ -69,7 +69,7 @@ finish() { # exit status
 	if [ "$quiet" = 0 ] || [ "$1" != 0 ]; then
 		printf 'gaia %s check of %s, %s\n' "$prog" "$target" "$(date -u +%FT%TZ)"
 		printf '%s\n' "${report[@]}"
-		printf '%s: %d checks, %d failed\n' "$prog" "$checks" "$failed"
+		printf '%s: %d checked, %d failed\n' "$prog" "$checks" "$failed"
 	fi
 	exit "$1"
 }

@@ -6,7 +6,8 @@ BATS_SUITES = tests/bats/kv_api.bats tests/bats/failover.bats \
 	tests/bats/lifecycle.bats tests/bats/snapshots.bats tests/bats/snapshot_ops.bats \
 	tests/bats/docs.bats tests/bats/install.bats \
 	tests/bats/tools_join.bats tests/bats/tools_peers.bats tests/bats/tools_health.bats \
-	tests/bats/tools_snap.bats tests/bats/dr_drill.bats
+	tests/bats/tools_snap.bats tests/bats/dr_drill.bats \
+	tests/bats/examples.bats
 TESTS += $(BATS_SUITES)
 EXTRA_DIST += $(BATS_SUITES) tests/bats/common.bash tests/bats/run-bats \
 	tests/lib/cluster.bash examples/prometheus/prometheus.yml \
