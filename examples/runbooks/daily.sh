@@ -56,6 +56,7 @@ done
 whole --max-lag "$max_lag"
 whole --wait "$wait_s"
 [ -z "$nodes" ] || whole --nodes "$nodes"
+[[ $timeout =~ ^[1-9][0-9]*(ms|s|m)$ ]] || die "--timeout: '$timeout' is not a duration (10s, 2m)"
 for t in gaia-health gaia-peers jq; do
 	command -v "$t" >/dev/null || die "$t not found in PATH"
 done

@@ -195,7 +195,8 @@ start_restored() { # DIR NODE-ID
 			"$gaia_go" >"$tmp/restore.log" 2>&1 &
 		restore_pid=$!
 		restore_api=$restore_ip:$((base + 1))
-		for _ in $(seq 100); do
+		# up to a minute: a large backup takes a while to load
+		for _ in $(seq 600); do
 			if curl -sf -m 1 "http://$restore_api/api/cluster/status" 2>/dev/null |
 				jq -e '.role == "leader"' >/dev/null 2>&1; then
 				return 0
@@ -203,7 +204,7 @@ start_restored() { # DIR NODE-ID
 			kill -0 "$restore_pid" 2>/dev/null || break
 			sleep 0.1
 		done
-		kill -0 "$restore_pid" 2>/dev/null && return 1 # no leader in 10s
+		kill -0 "$restore_pid" 2>/dev/null && return 1 # no leader in a minute
 		wait "$restore_pid" 2>/dev/null
 		restore_pid=''
 		grep -q 'in use' "$tmp/restore.log" || return 1 # else: ports taken, try others

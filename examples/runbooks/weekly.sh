@@ -42,7 +42,7 @@
 #   3  the node could not be asked at all (nothing was checked)
 #
 #   0 6 * * 1 root CLUSTER_METRICS_ADDR=node-1:9090,node-2:9090,node-3:9090 \
-#       /usr/local/sbin/gaia-weekly --state /var/lib/gaia_go-runbooks/weekly.state --quiet
+#       /usr/local/sbin/gaia-weekly --state /var/lib/gaia-runbooks/weekly.state --quiet
 set -uo pipefail
 
 prog=weekly
