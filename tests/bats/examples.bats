@@ -306,9 +306,10 @@ weekly_metrics() { echo "$(metrics_of 1),$(metrics_of 2),$(metrics_of 3)"; }
 	assert_line --regexp '^OK    snapshots: every member has a recent one; the least recent is [0-9]+s old \(node-[123]\), limit 7d$'
 	assert_line 'weekly: 3 checked, 0 failed'
 	[ "$(wc -l <"$state")" = 3 ]
-	# CLUSTER_METRICS_ADDR is the default; nothing happened since: 0 elections
-	run env CLUSTER_METRICS_ADDR="$(weekly_metrics)" "$EX/runbooks/weekly.sh" \
-		--addr "$(node_api 2)" --state "$state" --max-elections 0 --quiet
+	# CLUSTER_METRICS_ADDR is the default, the local socket works as well as
+	# --addr; nothing happened since: 0 elections
+	run env CLUSTER_METRICS_ADDR="$(weekly_metrics)" GAIA_SOCKET="$GT_DIR/node-2/gaia.sock" \
+		"$EX/runbooks/weekly.sh" --state "$state" --max-elections 0 --quiet
 	assert_success
 	assert_output ""
 	# two leader changes since the last run: above --max-elections 1
@@ -326,7 +327,7 @@ weekly_metrics() { echo "$(metrics_of 1),$(metrics_of 2),$(metrics_of 3)"; }
 @test "weekly.sh: missing snapshots, an old snapshot, a large log and an unscrapable endpoint fail with exit 1" {
 	cluster_up 3
 	gaia-snap --addr "$(node_api 1)" take >/dev/null
-	run "$EX/runbooks/weekly.sh" --addr "$(node_api 1)" --max-log-size 100B
+	run env GAIA_ADDR="$(node_api 1)" "$EX/runbooks/weekly.sh" --max-log-size 100B
 	assert_failure 1
 	assert_line 'SKIP  elections: no --metrics-addr (or CLUSTER_METRICS_ADDR) to scrape'
 	assert_line --regexp '^FAIL  log: above 100 B: node-1 \([0-9]+ B\) node-2 \([0-9]+ B\) node-3 \([0-9]+ B\); is a snapshot being taken\? \(gaia-snap take\)$'
@@ -414,11 +415,14 @@ weekly_metrics() { echo "$(metrics_of 1),$(metrics_of 2),$(metrics_of 3)"; }
 	assert_line --regexp '^FAIL  logs: 2 error lines: stdin: 2; the last: \{"time":"2026-11-26T10:00:02.000Z","level":"error".*$'
 	assert_line 'SKIP  performance: --no-bench'
 	assert_line 'monthly: 2 checked, 2 failed'
-	# with a node down, backup and bench still run
-	run "$EX/runbooks/monthly.sh" --addr "$(node_api 1)" --no-failover --bench-duration 1s \
-		--restore-ip "$(node_ip 21)" --quiet
+	# with a node down, backup and bench still run (here over the local
+	# socket; the bench keys are deleted through it)
+	run "$EX/runbooks/monthly.sh" --socket "$GT_DIR/node-1/gaia.sock" --no-failover \
+		--bench-duration 1s --restore-ip "$(node_ip 21)" --quiet
 	assert_success
 	assert_output ""
+	run curl -s -m 5 "http://$(node_api 1)/api/kv/?prefix=gaia-runbook"
+	assert_output '[]'
 	# unreachable, usage
 	node_kill 1; node_kill 2
 	run "$EX/runbooks/monthly.sh" --addr "$(node_api 1)"
