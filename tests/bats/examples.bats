@@ -28,6 +28,11 @@ teardown() {
 
 metrics_of() { echo "$(node_ip "$1"):$GT_METRICS_PORT"; }
 
+# N nodes up, and every one counted healthy by the leader
+healthy_cluster() { # N
+	healthy_cluster "$1" && gaia-health --addr "$(node_api 1)" --wait-healthy --timeout 30s >/dev/null
+}
+
 # stop node I and wait until the leader no longer counts it healthy (one
 # heartbeat timeout later), as it would be when a runbook next looks
 stop_and_wait_degraded() { # I
@@ -131,6 +136,12 @@ start_example_node() { # extra env assignments...
 		systemd-analyze verify "$BATS_TEST_TMPDIR/gaia_go.service"
 	assert_success
 	assert_output ""
+	# the hardening, as systemd rates it offline (systemd 252 and later)
+	if systemd-analyze security --help 2>/dev/null | grep -q -- '--offline'; then
+		run systemd-analyze security --offline=true "$BATS_TEST_TMPDIR/gaia_go.service"
+		assert_success
+		assert_output --regexp 'Overall exposure level for gaia_go.service: [01]\.[0-9] OK'
+	fi
 }
 
 @test "systemd unit: settings that the daemon relies on" {
@@ -228,7 +239,7 @@ start_example_node() { # extra env assignments...
 # ---- runbooks: daily ---------------------------------------------------
 
 @test "daily.sh: passes on a healthy cluster, quiet with --quiet" {
-	cluster_up 3
+	healthy_cluster 3
 	run "$EX/runbooks/daily.sh" --addr "$(node_api 2)" --wait 1 --nodes 3
 	assert_success
 	assert_line --regexp '^gaia daily check of [0-9.]+:[0-9]+, 20[0-9-]+T[0-9:]+Z$'
@@ -243,7 +254,7 @@ start_example_node() { # extra env assignments...
 }
 
 @test "daily.sh: a stopped node fails 'nodes' with exit 1; a lagging one fails 'replication'" {
-	cluster_up 3
+	healthy_cluster 3
 	stop_and_wait_degraded 3
 	run "$EX/runbooks/daily.sh" --addr "$(node_api 1)" --wait 1 --quiet
 	assert_failure 1
@@ -267,7 +278,7 @@ start_example_node() { # extra env assignments...
 }
 
 @test "daily.sh: a leader change between the two reads fails 'leader'" {
-	cluster_up 3
+	healthy_cluster 3
 	"$EX/runbooks/daily.sh" --addr "$(node_api 1)" --wait 4 >"$BATS_TEST_TMPDIR/out" 2>&1 &
 	pid=$!
 	sleep 1.5
@@ -296,7 +307,7 @@ start_example_node() { # extra env assignments...
 weekly_metrics() { echo "$(metrics_of 1),$(metrics_of 2),$(metrics_of 3)"; }
 
 @test "weekly.sh: passes on a healthy cluster with snapshots; --state counts elections per run" {
-	cluster_up 3
+	healthy_cluster 3
 	for i in 1 2 3; do gaia-snap --addr "$(node_api "$i")" take >/dev/null; done
 	state=$BATS_TEST_TMPDIR/state/weekly.state
 	run "$EX/runbooks/weekly.sh" --addr "$(node_api 1)" --metrics-addr "$(weekly_metrics)" --state "$state"
@@ -325,7 +336,7 @@ weekly_metrics() { echo "$(metrics_of 1),$(metrics_of 2),$(metrics_of 3)"; }
 }
 
 @test "weekly.sh: missing snapshots, an old snapshot, a large log and an unscrapable endpoint fail with exit 1" {
-	cluster_up 3
+	healthy_cluster 3
 	gaia-snap --addr "$(node_api 1)" take >/dev/null
 	run env GAIA_ADDR="$(node_api 1)" "$EX/runbooks/weekly.sh" --max-log-size 100B
 	assert_failure 1
@@ -346,7 +357,7 @@ weekly_metrics() { echo "$(metrics_of 1),$(metrics_of 2),$(metrics_of 3)"; }
 }
 
 @test "weekly.sh --membership-test: a spare node is removed and added back; a wrong address is refused" {
-	cluster_up 4
+	healthy_cluster 4
 	for i in 1 2 3 4; do gaia-snap --addr "$(node_api "$i")" take >/dev/null; done
 	# ADDR must be NODE: nothing is removed when it is not
 	run "$EX/runbooks/weekly.sh" --addr "$(node_api 1)" --membership-test node-4 "$(node_api 3)"
@@ -379,7 +390,7 @@ weekly_metrics() { echo "$(metrics_of 1),$(metrics_of 2),$(metrics_of 3)"; }
 # ---- runbooks: monthly -------------------------------------------------
 
 @test "monthly.sh: failover drill, backup restored into a running node, clean logs, bench: exit 0" {
-	cluster_up 3
+	healthy_cluster 3
 	for k in $(seq 1 40); do kv_put_ok 1 "m-$k" "value-$k" >/dev/null; done
 	for i in 1 2 3; do cp "$GT_DIR/node-$i.log" "$BATS_TEST_TMPDIR/node-$i.log"; done
 	before=$(wait_leader 3)
@@ -403,7 +414,7 @@ weekly_metrics() { echo "$(metrics_of 1),$(metrics_of 2),$(metrics_of 3)"; }
 }
 
 @test "monthly.sh: a degraded cluster fails the drill, error lines fail 'logs' (exit 1); unreachable 3, usage 2" {
-	cluster_up 3
+	healthy_cluster 3
 	stop_and_wait_degraded 3
 	printf '%s\n' '2026-11-26T10:00:00.000Z info  node started' \
 		'Nov 26 10:00:01 db1 gaia_go[812]: 2026-11-26T10:00:01.042Z error wal fdatasync failed: Input/output error' \
