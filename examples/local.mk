@@ -4,7 +4,7 @@
 exampledir = $(docdir)
 nobase_dist_example_DATA = examples/README.md examples/gaia_go.yaml \
 	examples/systemd/gaia_go.service examples/systemd/gaia_go.env \
-	examples/cron.d/gaia-snap \
+	examples/cron.d/gaia-snap examples/cron.d/gaia-runbooks \
 	examples/prometheus/prometheus.yml examples/prometheus/raft_alerts.yml \
 	examples/local-cluster/node-1.yaml examples/local-cluster/node-2.yaml \
 	examples/local-cluster/node-3.yaml

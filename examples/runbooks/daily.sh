@@ -79,6 +79,8 @@ finish() { # exit status
 health() { gaia-health "${conn[@]}" --timeout "$timeout" --json 2>"$errf"; }
 errf=$(mktemp) || exit 2
 trap 'rm -f "$errf"' EXIT
+# killed (cron's timeout, ^C): still clean up
+trap 'exit 1' INT TERM HUP
 
 h1=$(health); hrc=$?
 if [ "$hrc" = 3 ] || ! jq -e . >/dev/null 2>&1 <<<"$h1"; then

@@ -46,7 +46,7 @@
 #   2  usage error, or a tool this script needs is missing
 #   3  the node could not be asked at all (nothing was checked)
 #
-#   30 5 1 * * root journalctl -u gaia_go --since -31d | \
+#   30 5 1 * * root journalctl -u gaia_go --since -31d -o cat | \
 #       /usr/local/sbin/gaia-monthly --log - --quiet
 set -uo pipefail
 
@@ -142,6 +142,8 @@ stop_restored() {
 	restore_pid=''
 }
 trap 'stop_restored; rm -rf "$tmp"' EXIT
+# killed (cron's timeout, ^C): still clean up
+trap 'exit 1' INT TERM HUP
 errf=$tmp/err
 
 h=$(gaia-health "${conn[@]}" --timeout "$timeout" --json 2>"$errf"); hrc=$?
@@ -171,8 +173,13 @@ failover() {
 	t1=$(date +%s%N)
 	read -r api nterm < <(rest GET /api/cluster/status | jq -r '"\(.leader_address) \(.term)"')
 	v="checked $(date -u +%FT%TZ)"
-	code=$(curl -s -m "$timeout_s" -o "$errf" -w '%{http_code}' -X PUT \
-		"http://$api/api/kv/gaia-runbook-failover" --data-binary "$v")
+	# a leader of a few milliseconds may answer 503 (Retry-After) at first
+	for n in 1 2 3 4 5 6 7 8 9 10; do
+		code=$(curl -s -m "$timeout_s" -o "$errf" -w '%{http_code}' -X PUT \
+			"http://$api/api/kv/gaia-runbook-failover" --data-binary "$v")
+		[ "$code" = 503 ] || [ "$code" = 000 ] || break
+		sleep 0.5
+	done
 	[ "$code" = 200 ] || [ "$code" = 201 ] ||
 		{ fail "failover: the new leader $new did not take a write (HTTP $code: $(head -c 200 "$errf"))"; return; }
 	[ "$(curl -s -m "$timeout_s" "http://$api/api/kv/gaia-runbook-failover")" = "$v" ] ||

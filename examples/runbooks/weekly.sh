@@ -128,6 +128,8 @@ finish() { # exit status
 }
 errf=$(mktemp) || exit 2
 trap 'rm -f "$errf"' EXIT
+# killed (cron's timeout, ^C): still clean up
+trap 'exit 1' INT TERM HUP
 
 # the members and their REST addresses, as the leader knows them
 if ! peers=$(gaia-peers "${conn[@]}" --timeout "$timeout" --json list 2>"$errf") ||

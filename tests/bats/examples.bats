@@ -30,7 +30,7 @@ metrics_of() { echo "$(node_ip "$1"):$GT_METRICS_PORT"; }
 
 # N nodes up, and every one counted healthy by the leader
 healthy_cluster() { # N
-	healthy_cluster "$1" && gaia-health --addr "$(node_api 1)" --wait-healthy --timeout 30s >/dev/null
+	cluster_up "$1" && gaia-health --addr "$(node_api 1)" --wait-healthy --timeout 30s >/dev/null
 }
 
 # stop node I and wait until the leader no longer counts it healthy (one
@@ -442,6 +442,62 @@ weekly_metrics() { echo "$(metrics_of 1),$(metrics_of 2),$(metrics_of 3)"; }
 	run "$EX/runbooks/monthly.sh" --log /nonexistent/gaia.log
 	assert_failure 2
 	assert_output 'monthly: --log: cannot read /nonexistent/gaia.log'
+}
+
+@test "monthly.sh: killed while its scratch node runs, it stops that node and deletes its files" {
+	healthy_cluster 3
+	work=$BATS_TEST_TMPDIR/work
+	mkdir "$work"
+	"$EX/runbooks/monthly.sh" --addr "$(node_api 1)" --no-failover --no-bench \
+		--restore-ip "$(node_ip 22)" --workdir "$work" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	pid=$!
+	# the scratch node is starting once its log exists
+	for _ in $(seq 300); do
+		ls "$work"/gaia-monthly.*/restore.log >/dev/null 2>&1 && break
+		sleep 0.05
+	done
+	ls "$work"/gaia-monthly.*/restore.log
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" = 1 ] || { echo "exit $rc"; cat "$BATS_TEST_TMPDIR/out"; return 1; }
+	[ -z "$(ls -A "$work")" ]
+	run bash -c "grep -l -F 'GAIA_DATA_DIR=$work' /proc/[0-9]*/environ 2>/dev/null"
+	assert_output ""
+}
+
+@test "cron.d/gaia-runbooks: its lines run as written on a healthy cluster, silent" {
+	healthy_cluster 3
+	for i in 1 2 3; do gaia-snap --addr "$(node_api "$i")" take >/dev/null; done
+	cron=$EX/cron.d/gaia-runbooks
+	# the scripts installed under the names the file uses; journalctl, which
+	# has no gaia_go unit here, prints a node's log as -o cat would
+	bin=$BATS_TEST_TMPDIR/bin
+	mkdir -p "$bin"
+	for r in daily weekly monthly; do ln -s "$EX/runbooks/$r.sh" "$bin/gaia-$r"; done
+	printf '#!/bin/sh\ncat "%s"\n' "$GT_DIR/node-1.log" >"$bin/journalctl"
+	chmod +x "$bin/journalctl"
+	# cron's environment: the file's variables, with this cluster's addresses
+	shell=$(sed -n 's/^SHELL=//p' "$cron")
+	path=$(sed -n 's/^PATH=//p' "$cron")
+	[ "$shell" = /bin/sh ]
+	[ -n "$path" ]
+	grep -q '^GAIA_ADDR=' "$cron"
+	grep -q '^CLUSTER_METRICS_ADDR=' "$cron"
+	n=0
+	while read -r m h dom mon dow user cmd; do
+		[ "$user" = root ]
+		cmd=${cmd//\/var\/lib\/gaia-runbooks/$BATS_TEST_TMPDIR/state}
+		run env -i HOME="$BATS_TEST_TMPDIR" PATH="$bin:$GAIA_TOP/bin:$path" GAIA_ADDR="$(node_api 1)" \
+			CLUSTER_METRICS_ADDR="$(metrics_of 1),$(metrics_of 2),$(metrics_of 3)" \
+			"$shell" -c "$cmd"
+		[ "$status" = 0 ] || { echo "'$cmd' exited $status: $output"; return 1; }
+		[ -z "$output" ] || { echo "'$cmd' printed: $output"; return 1; }
+		n=$((n + 1))
+	done < <(grep -E '^[0-9*]' "$cron")
+	[ "$n" = 3 ]
+	# the weekly line keeps its state for next week
+	[ -s "$BATS_TEST_TMPDIR/state/weekly.state" ]
 }
 
 # ---- lint and install --------------------------------------------------
