@@ -5,3 +5,4 @@ include cmd/gaia-join/local.mk
 include cmd/gaia-peers/local.mk
 include cmd/gaia-health/local.mk
 include cmd/gaia-snap/local.mk
+include cmd/gaiactl/local.mk

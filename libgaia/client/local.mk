@@ -7,3 +7,6 @@ libgaia_internal_la_SOURCES += \
 libgaia_internal_la_SOURCES += \
 	libgaia/client/client_cluster.h libgaia/client/client_cluster.c \
 	libgaia/client/client_join.c libgaia/client/client_health.c
+# typed calls of the operator routes for gaiactl
+libgaia_internal_la_SOURCES += \
+	libgaia/client/client_ctl.h libgaia/client/client_ctl.c

@@ -4,10 +4,10 @@ BATS_LOG_COMPILER = $(top_srcdir)/tests/bats/run-bats
 BATS_SUITES = tests/bats/kv_api.bats tests/bats/failover.bats \
 	tests/bats/membership.bats tests/bats/devcluster.bats tests/bats/ops.bats \
 	tests/bats/lifecycle.bats tests/bats/snapshots.bats tests/bats/snapshot_ops.bats \
-	tests/bats/docs.bats tests/bats/install.bats \
+	tests/bats/docs.bats tests/bats/install.bats tests/bats/dist.bats \
 	tests/bats/tools_join.bats tests/bats/tools_peers.bats tests/bats/tools_health.bats \
 	tests/bats/tools_snap.bats tests/bats/dr_drill.bats \
-	tests/bats/examples.bats
+	tests/bats/gaiactl.bats tests/bats/examples.bats
 TESTS += $(BATS_SUITES)
 EXTRA_DIST += $(BATS_SUITES) tests/bats/common.bash tests/bats/run-bats \
 	tests/lib/cluster.bash examples/prometheus/prometheus.yml \

@@ -21,3 +21,10 @@ TESTS += tests/unit/test_client_cluster
 tests_unit_test_client_cluster_SOURCES = tests/unit/test_client_cluster.c $(CLIENT_TEST_SRC)
 tests_unit_test_client_cluster_CFLAGS = $(GAIA_TEST_CFLAGS)
 tests_unit_test_client_cluster_LDADD = $(GAIA_TEST_LIBS)
+
+# gaiactl's calls beyond the cluster routes (client_ctl.h)
+check_PROGRAMS += tests/unit/test_client_ctl
+TESTS += tests/unit/test_client_ctl
+tests_unit_test_client_ctl_SOURCES = tests/unit/test_client_ctl.c $(CLIENT_TEST_SRC)
+tests_unit_test_client_ctl_CFLAGS = $(GAIA_TEST_CFLAGS)
+tests_unit_test_client_ctl_LDADD = $(GAIA_TEST_LIBS)
