@@ -37,8 +37,8 @@
 # The node asked is --addr (else $GAIA_ADDR), else the local socket
 # (--socket, $GAIA_SOCKET, else /var/lib/gaia_go/gaia.sock). It writes to
 # the cluster: one key gaia-runbook-failover (deleted) and the bench keys.
-# Needs gaia-health, gaia-peers, gaia-snap, gaia-bench, curl and jq in
-# PATH, and disk in --workdir (default $TMPDIR or /tmp) for one backup.
+# Needs gaia-health, gaia-peers, gaia-snap, gaia-bench, gaiactl, curl (for
+# the restored node's digest) and jq in PATH, and disk in --workdir (default $TMPDIR or /tmp) for one backup.
 #
 # Exit status:
 #   0  every check passed (or was skipped)
@@ -94,7 +94,7 @@ for f in "${logs[@]}"; do
 	[ "$f" = - ] || [ -r "$f" ] || die "--log: cannot read $f"
 done
 if [ ! -d "$workdir" ] || [ ! -w "$workdir" ]; then die "--workdir: $workdir is not a writable directory"; fi
-for t in gaia-health gaia-peers gaia-snap gaia-bench curl jq; do
+for t in gaia-health gaia-peers gaia-snap gaia-bench gaiactl curl jq; do
 	command -v "$t" >/dev/null || die "$t not found in PATH"
 done
 if [ -n "$gaia_go" ]; then
@@ -117,17 +117,6 @@ finish() { # exit status
 		printf '%s: %d checked, %d failed\n' "$prog" "$checks" "$failed"
 	fi
 	exit "$1"
-}
-
-# the REST API of the node asked, over TCP or its socket
-rest() { # METHOD PATH [curl args]
-	local m=$1 p=$2
-	shift 2
-	if [ "${conn[0]}" = --addr ]; then
-		curl -s -m "$timeout_s" -X "$m" "http://${conn[1]}$p" "$@"
-	else
-		curl -s -m "$timeout_s" --unix-socket "${conn[1]}" -X "$m" "http://localhost$p" "$@"
-	fi
 }
 
 tmp=$(mktemp -d "$workdir/gaia-monthly.XXXXXX") || die "cannot create a directory in $workdir"
@@ -154,7 +143,7 @@ fi
 
 # ---- failover -----------------------------------------------------------
 failover() {
-	local old term new nterm api t0 t1 n=0 v code
+	local old term new nterm api t0 t1 n=0 v
 	if [ "$hrc" != 0 ]; then
 		fail "failover: not run, the cluster is not healthy: $(jq -r .check.summary <<<"$h")"
 		return
@@ -171,20 +160,17 @@ failover() {
 		sleep 0.2
 	done
 	t1=$(date +%s%N)
-	read -r api nterm < <(rest GET /api/cluster/status | jq -r '"\(.leader_address) \(.term)"')
+	nterm=$(gaia-health "${conn[@]}" --timeout "$timeout" --json 2>/dev/null | jq -r .term)
+	api=$(gaia-peers "${conn[@]}" --timeout "$timeout" --json list 2>/dev/null |
+		jq -r --arg id "$new" '.[] | select(.id == $id) | .api_address')
+	[ -n "$api" ] || { fail "failover: no REST address known for the new leader $new"; return; }
+	# straight to the new leader, not forwarded (gaiactl retries a 503)
 	v="checked $(date -u +%FT%TZ)"
-	# a leader of a few milliseconds may answer 503 (Retry-After) at first
-	for n in 1 2 3 4 5 6 7 8 9 10; do
-		code=$(curl -s -m "$timeout_s" -o "$errf" -w '%{http_code}' -X PUT \
-			"http://$api/api/kv/gaia-runbook-failover" --data-binary "$v")
-		[ "$code" = 503 ] || [ "$code" = 000 ] || break
-		sleep 0.5
-	done
-	[ "$code" = 200 ] || [ "$code" = 201 ] ||
-		{ fail "failover: the new leader $new did not take a write (HTTP $code: $(head -c 200 "$errf"))"; return; }
-	[ "$(curl -s -m "$timeout_s" "http://$api/api/kv/gaia-runbook-failover")" = "$v" ] ||
-		{ fail "failover: the write to $new did not read back"; return; }
-	curl -s -m "$timeout_s" -o /dev/null -X DELETE "http://$api/api/kv/gaia-runbook-failover"
+	gaiactl --addr "$api" --timeout "$timeout" kv put gaia-runbook-failover "$v" >"$errf" 2>&1 ||
+		{ fail "failover: the new leader $new did not take a write: $(head -1 "$errf")"; return; }
+	[ "$(gaiactl --addr "$api" --timeout "$timeout" kv get gaia-runbook-failover 2>"$errf")" = "$v" ] ||
+		{ fail "failover: the write to $new did not read back: $(head -1 "$errf")"; return; }
+	gaiactl --addr "$api" --timeout "$timeout" kv del gaia-runbook-failover >/dev/null 2>&1
 	ok "failover: leadership moved $old -> $new (term $term -> $nterm) in $(((t1 - t0) / 1000000)) ms; $new took a write and read it back"
 }
 if [ "$do_failover" = 1 ]; then failover; else skip "failover: --no-failover"; fi
@@ -204,10 +190,7 @@ start_restored() { # DIR NODE-ID
 		restore_api=$restore_ip:$((base + 1))
 		# up to a minute: a large backup takes a while to load
 		for _ in $(seq 600); do
-			if curl -sf -m 1 "http://$restore_api/api/cluster/status" 2>/dev/null |
-				jq -e '.role == "leader"' >/dev/null 2>&1; then
-				return 0
-			fi
+			gaia-health --addr "$restore_api" --timeout 1s >/dev/null 2>&1 && return 0
 			kill -0 "$restore_pid" 2>/dev/null || break
 			sleep 0.1
 		done
@@ -278,17 +261,17 @@ fi
 
 # ---- performance --------------------------------------------------------
 bench() {
-	local out k n=0
+	local out
 	out=$(gaia-bench "${conn[@]}" --timeout "$timeout" --duration "$bench_dur" --clients "$bench_clients" \
 		--op mixed --keys 100 --key-prefix gaia-runbook-bench- --json 2>"$errf")
 	if ! jq -e . >/dev/null 2>&1 <<<"$out"; then
 		fail "performance: gaia-bench did not run: $(head -1 "$errf")"
 		return
 	fi
-	# the bench keys are not the cluster's data: delete them
-	for k in $(rest GET '/api/kv/?prefix=gaia-runbook-bench-' | jq -r '.[].key' 2>/dev/null); do
-		rest DELETE "/api/kv/$k" -o /dev/null && n=$((n + 1))
-	done
+	# the bench keys are not the cluster's data: delete them (one gaiactl
+	# reading "kv del KEY" lines)
+	gaiactl "${conn[@]}" --timeout "$timeout" --json kv ls gaia-runbook-bench- 2>/dev/null |
+		jq -r '.[].key | "kv del " + .' | gaiactl "${conn[@]}" --timeout "$timeout" >/dev/null 2>&1
 	local line
 	line=$(jq -r '"\(.ops_per_s | floor) ops/s over \(.elapsed_s)s, \(.clients) clients; " +
 		([.by_op | to_entries[] | "\(.key) p50 \(.value.latency_ms.p50) ms p99 \(.value.latency_ms.p99) ms"] | join(", "))' <<<"$out")
