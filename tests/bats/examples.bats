@@ -509,7 +509,7 @@ weekly_metrics() { echo "$(metrics_of 1),$(metrics_of 2),$(metrics_of 3)"; }
 	assert_output ""
 }
 
-@test "every example is installed under docdir/examples (scripts executable) and shipped by make dist" {
+@test "every example is installed under docdir/examples (scripts executable), shipped by make dist, uninstalled" {
 	dest=$BATS_TEST_TMPDIR/dest
 	make -s -C "$GAIA_TOP" install-data DESTDIR="$dest" >"$BATS_TEST_TMPDIR/install.out" 2>&1 ||
 		{ cat "$BATS_TEST_TMPDIR/install.out"; return 1; }
@@ -529,4 +529,8 @@ weekly_metrics() { echo "$(metrics_of 1),$(metrics_of 2),$(metrics_of 3)"; }
 		[ -f "$BATS_TEST_TMPDIR/dist/examples/$f" ] || { echo "$f is not in the tarball"; return 1; }
 	done
 	[ -f "$BATS_TEST_TMPDIR/dist/tests/bats/examples.bats" ]
+	# and make uninstall takes them away again
+	make -s -C "$GAIA_TOP" uninstall-nobase_dist_exampleDATA uninstall-nobase_dist_exampleSCRIPTS DESTDIR="$dest" >>"$BATS_TEST_TMPDIR/install.out" 2>&1 ||
+		{ cat "$BATS_TEST_TMPDIR/install.out"; return 1; }
+	[ -z "$(find "$docdir" -type f)" ]
 }
