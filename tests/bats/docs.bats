@@ -31,7 +31,7 @@ man_page() {
 
 @test "the built programs are the ones of the design" {
 	run programs
-	for p in gaia_go gaia-bench gaia-join gaia-peers gaia-health gaia-snap gaiactl; do
+	for p in gaia_go gaia-bench gaia-join gaia-peers gaia-health gaia-snap gaiactl gaia-discover; do
 		assert_line "$p"
 	done
 }
