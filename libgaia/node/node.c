@@ -316,6 +316,7 @@ int node_start(struct node **out, const struct node_options *o, char *errmsg)
 	n->o_reset_ud = o->reset_ud;
 	n->lock_fd = -1;
 	n->recv_fd = -1;
+	n->snap_read_fd = -1;
 	metrics_hist_init(&n->m_commit, metrics_latency_bounds, metrics_latency_bounds_n);
 	metrics_hist_init(&n->m_snap_seconds, metrics_latency_bounds, metrics_latency_bounds_n);
 	n->last_role = -1;

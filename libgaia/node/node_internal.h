@@ -77,6 +77,8 @@ struct node {
 	char recv_path[CONFIG_STR + 64];
 	/* latest snapshot file (for sending chunks) */
 	char latest_snap[SNAP_FILENAME_MAX];
+	int snap_read_fd;                     /* latest_snap, open for chunks; -1 */
+	char snap_read_name[SNAP_FILENAME_MAX];
 
 	/* requests */
 	pthread_mutex_t q_lock;

@@ -449,6 +449,10 @@ int node_storage_open(struct node *n, char *errmsg)
 
 void node_storage_close(struct node *n)
 {
+	if (n->snap_read_fd >= 0) {
+		close(n->snap_read_fd);
+		n->snap_read_fd = -1;
+	}
 	if (n->wal != NULL) {
 		wal_sync(n->wal, NULL);
 		wal_close(n->wal);
@@ -482,15 +486,21 @@ int node_snapshot_read(void *ud, uint64_t index, uint64_t offset, void *buf,
 	char path[CONFIG_STR + 96];
 	uint64_t sidx = 0;
 	ssize_t k;
-	int fd;
 	if (!snap_parse_filename(n->latest_snap, &sidx, NULL) || sidx != index)
 		return -1;
-	snprintf(path, sizeof path, "%s/%s", n->snap_dir_path, n->latest_snap);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	k = pread(fd, buf, len, (off_t)offset);
-	close(fd);
+	/* one open file for every chunk of the transfers of a snapshot */
+	if (n->snap_read_fd >= 0 && strcmp(n->snap_read_name, n->latest_snap) != 0) {
+		close(n->snap_read_fd);
+		n->snap_read_fd = -1;
+	}
+	if (n->snap_read_fd < 0) {
+		snprintf(path, sizeof path, "%s/%s", n->snap_dir_path, n->latest_snap);
+		n->snap_read_fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (n->snap_read_fd < 0)
+			return -1;
+		str_copy(n->snap_read_name, sizeof n->snap_read_name, n->latest_snap);
+	}
+	k = pread(n->snap_read_fd, buf, len, (off_t)offset);
 	if (k < 0)
 		return -1;
 	*got = (size_t)k;

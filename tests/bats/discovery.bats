@@ -34,8 +34,12 @@ static_list() { local l=; for i in "$@"; do l=$l${l:+,}$(node_raft "$i"); done; 
 	run jq -e --arg p "$GT_RAFT_PORT" '.[] | select(.id == "node-3") |
 		.hostname != null and (.raft_port | tostring) == $p and (.last_seen | test("Z$")) and .member' <<<"$output"
 	assert_success
-	grep -q 'asked node-1 .* to add this node' "$GT_DIR/node-2.log"
-	grep -q 'this node is a voter' "$GT_DIR/node-3.log"
+	# any member forwards: node-2 asked node-1, or node-3 if that one was in
+	# first (an answer lost to a busy leader: "a member already" on retry)
+	# (the answer may be logged after the node already became a voter)
+	wait_log "$GT_DIR/node-2.log" \
+		'asked node-[13] .* to add this node|node-[13] says this node is a member already' 15
+	wait_log "$GT_DIR/node-3.log" 'this node is a voter' 15
 }
 
 @test "static: an empty node waits, saying so, until a member appears; a restarted member rejoins" {
