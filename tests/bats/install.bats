@@ -92,7 +92,12 @@ int main(int argc, char **argv)
 C
 	pc="$ROOT/lib/pkgconfig"
 	flags=$(PKG_CONFIG_PATH="$pc" pkg-config --define-variable=prefix="$ROOT" --cflags --libs gaia)
-	cc -std=c99 -Wall -Werror -o "$BATS_TEST_TMPDIR/kv" "$BATS_TEST_TMPDIR/kv.c" $flags
+	# a sanitized build (./configure --enable-sanitizers): the program needs
+	# the sanitizer runtime first, so it is built with it too
+	san=
+	ldd "$(ls "$ROOT"/lib/libgaia.so.*.*.* | head -1)" | grep -q libasan &&
+		san="-fsanitize=address,undefined"
+	cc -std=c99 -Wall -Werror $san -o "$BATS_TEST_TMPDIR/kv" "$BATS_TEST_TMPDIR/kv.c" $flags
 	cluster_init
 	cluster_up 1
 	run env LD_LIBRARY_PATH="$ROOT/lib" "$BATS_TEST_TMPDIR/kv" "$(node_api 1)"
