@@ -45,6 +45,7 @@ struct node {
 	char name[NODE_NAME_MAX];
 	raft_id id;
 	uint64_t cluster_id;
+	uint64_t copy_term, copy_vote; /* node.json's copy of the hard state */
 	char api_addr[NODE_ADDR_MAX]; /* REST address others can dial */
 	int lock_fd;
 	char raft_dir[CONFIG_STR + 16];
@@ -164,6 +165,7 @@ void node_sync_net_peers(struct node *n);
 /* node_storage.c */
 int node_storage_open(struct node *n, char *errmsg);
 int node_write_identity(struct node *n, char *errmsg);
+int node_vote_copy(struct node *n, uint64_t term, uint64_t vote, char *errmsg);
 int node_identity_store(const char *data_dir, const char *name, uint64_t cluster_id,
 			char *errmsg);
 uint8_t *node_membership_encode(struct node *n, const struct raft_conf *conf,

@@ -105,9 +105,14 @@ static int persist(struct node *n, struct raft_ready *rd)
 	if (rd->has_hard_state) {
 		struct wal_hardstate hs = {rd->hard_state.term, rd->hard_state.vote,
 					   rd->hard_state.commit};
+		char err[GAIA_ERRMSG_SIZE];
 		if (wal_hardstate_save(n->wal, &hs, &seq) != GAIA_OK)
 			return -1;
 		n->rd_seq = seq;
+		if (node_vote_copy(n, hs.term, hs.vote, err) != GAIA_OK) {
+			node_log(n, NODE_LOG_ERROR, "node", NULL, "%s", err);
+			return -1;
+		}
 	}
 	if (rd->n_entries > 0) {
 		struct wal_entry stack[64], *we = stack;

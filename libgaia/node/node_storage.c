@@ -56,19 +56,21 @@ static int lock_data_dir(struct node *n, char *errmsg)
 	return GAIA_OK;
 }
 
-/* node.json: the node id and cluster id, written once (at bootstrap, at
- * the first join, or by an offline restore). */
-int node_identity_store(const char *data_dir, const char *name, uint64_t cluster_id,
-			char *errmsg)
+/* node.json: the node id and cluster id, written at bootstrap, at the
+ * first join or by an offline restore; and a copy of the latest term and
+ * vote (see node_vote_copy). */
+static int identity_store(const char *data_dir, const char *name, uint64_t cluster_id,
+			  uint64_t term, uint64_t vote, char *errmsg)
 {
-	char path[CONFIG_STR + 16], tmp[CONFIG_STR + 32], idbuf[32];
+	char path[CONFIG_STR + 16], tmp[CONFIG_STR + 32], idbuf[32], votebuf[32];
 	json_t *o;
 	int fd, rv = GAIA_OK;
 	snprintf(path, sizeof path, "%s/node.json", data_dir);
 	snprintf(tmp, sizeof tmp, "%s/node.json.tmp", data_dir);
 	snprintf(idbuf, sizeof idbuf, "%016llx", (unsigned long long)cluster_id);
-	o = json_pack("{s:s, s:s, s:i}", "node_id", name, "cluster_id", idbuf,
-		      "format", 1);
+	snprintf(votebuf, sizeof votebuf, "%016llx", (unsigned long long)vote);
+	o = json_pack("{s:s, s:s, s:i, s:I, s:s}", "node_id", name, "cluster_id", idbuf,
+		      "format", 1, "term", (json_int_t)term, "vote", votebuf);
 	if (o == NULL)
 		return errmsg_set(errmsg, GAIA_ENOMEM, "out of memory");
 	if (json_dump_file(o, tmp, JSON_INDENT(2)) != 0) {
@@ -94,9 +96,32 @@ out:
 	return rv;
 }
 
+int node_identity_store(const char *data_dir, const char *name, uint64_t cluster_id,
+			char *errmsg)
+{
+	return identity_store(data_dir, name, cluster_id, 0, 0, errmsg);
+}
+
 int node_write_identity(struct node *n, char *errmsg)
 {
-	return node_identity_store(n->cfg.data_dir, n->name, n->cluster_id, errmsg);
+	return identity_store(n->cfg.data_dir, n->name, n->cluster_id, n->copy_term,
+			      n->copy_vote, errmsg);
+}
+
+/* The term and vote live in the WAL's hard state; an operator who deletes
+ * raft_logs (the guide's remedy for a node that will not rejoin) would
+ * lose them, and the node could vote twice in a term. node.json keeps a
+ * copy, written (synced) before any message of a new term or vote
+ * leaves; elections are rare, so this costs nothing in steady state. */
+int node_vote_copy(struct node *n, uint64_t term, uint64_t vote, char *errmsg)
+{
+	if (term == n->copy_term && vote == n->copy_vote)
+		return GAIA_OK;
+	if (n->cluster_id == 0 && term == 0)
+		return GAIA_OK;
+	n->copy_term = term;
+	n->copy_vote = vote;
+	return node_write_identity(n, errmsg);
 }
 
 static int read_identity(struct node *n, char *errmsg)
@@ -122,6 +147,14 @@ static int read_identity(struct node *n, char *errmsg)
 		return GAIA_EINVAL;
 	}
 	n->cluster_id = strtoull(cid, NULL, 16);
+	{
+		json_t *t = json_object_get(o, "term");
+		const char *v = json_string_value(json_object_get(o, "vote"));
+		if (json_is_integer(t) && json_integer_value(t) > 0) {
+			n->copy_term = (uint64_t)json_integer_value(t);
+			n->copy_vote = v ? strtoull(v, NULL, 16) : 0;
+		}
+	}
 	json_decref(o);
 	return GAIA_OK;
 }
@@ -281,6 +314,17 @@ static int load_log(struct node *n, const struct raft_snapshot_meta *snap,
 	if (snap->index > 0 && hs.term < snap->term) {
 		hs.term = snap->term;
 		hs.vote = 0;
+	}
+	/* raft_logs deleted (or older than node.json's copy): the term and
+	 * vote copied in node.json keep this node from voting twice */
+	if (n->copy_term > hs.term) {
+		node_log(n, NODE_LOG_WARN, "wal", NULL,
+			 "the log's hard state (term %llu) is behind node.json's copy (term %llu): "
+			 "raft_logs were lost; resuming at term %llu with its vote",
+			 (unsigned long long)hs.term, (unsigned long long)n->copy_term,
+			 (unsigned long long)n->copy_term);
+		hs.term = n->copy_term;
+		hs.vote = n->copy_vote;
 	}
 	rv = raft_load(n->raft, &hs, snap->index ? snap : NULL, ents, n_ents);
 	if (rv != GAIA_OK) {

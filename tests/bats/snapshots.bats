@@ -98,6 +98,32 @@ write_keys() { # NODE FROM TO
 	[ "$(kv_put_ok "$f" after-wipe yes)" = 200 ]
 }
 
+@test "raft_logs deleted: the node resumes at its term and vote, kept in node.json, never below" {
+	cluster_up 3
+	l=$(leader_index 3)
+	f=$(( l % 3 + 1 ))
+	write_keys "$l" 1 20
+	http_ok POST "http://$(node_api "$f")/api/cluster/snapshot"
+	# elections after the snapshot: the term moves past the snapshot's
+	for _ in 1 2; do
+		l=$(leader_index 3)
+		t=$(( l % 3 + 1 ))
+		[ "$t" = "$f" ] && t=$(( t % 3 + 1 ))
+		http_ok POST "http://$(node_api "$l")/api/cluster/force-election?target=node-$t"
+		assert_equal "$status_code" 200
+	done
+	term=$(status_of "$f" | jq -r .term)
+	[ "$term" -ge 3 ]
+	node_stop "$f"
+	jq -e --argjson t "$term" '.term == $t and (.vote | length) == 16' "$GT_DIR/node-$f/node.json"
+	rm -rf "$GT_DIR/node-$f/raft_logs"
+	node_start "$f" false
+	wait_http "$f"
+	grep -q "raft_logs were lost; resuming at term $term with its vote" "$GT_DIR/node-$f.log"
+	wait_same_state 3 20
+	[ "$(kv_put_ok "$f" after-wipe yes)" = 200 ]
+}
+
 @test "automatic snapshots under sustained writes keep the log bounded" {
 	export RAFT_SNAPSHOT_INTERVAL=1s RAFT_SNAPSHOT_THRESHOLD=50
 	cluster_up 3
