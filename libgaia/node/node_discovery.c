@@ -149,7 +149,8 @@ static void join_after(uv_work_t *w, int status)
 	case GAIA_EREMOVED:
 		nd->refused = true;
 		node_log(n, NODE_LOG_ERROR, "discovery", NULL,
-			 "%s; not asking again (wipe the data dir and use a new node id)",
+			 "%s; not asking again (POST /api/cluster/rejoin {\"reset\": true} wipes "
+			 "this node and joins it again)",
 			 nd->join_err);
 		break;
 	default:
