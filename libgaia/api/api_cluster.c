@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "api/api_internal.h"
+#include "util/hostport.h"
 
 /* --- reads of the node's status ------------------------------------------ */
 
@@ -141,35 +142,6 @@ static int api_change_finish(struct api_call *c)
 	return api_reply_json(c, status, j);
 }
 
-/* host:port with a non-empty host and a port in 1..65535 */
-static bool api_hostport_ok(const char *s)
-{
-	const char *colon, *p;
-	unsigned long port = 0;
-
-	if (s[0] == '[') {
-		const char *end = strchr(s, ']');
-		if (!end || end == s + 1 || end[1] != ':')
-			return false;
-		colon = end + 1;
-	} else {
-		colon = strrchr(s, ':');
-		if (!colon || colon == s || memchr(s, ':', (size_t)(colon - s)))
-			return false;
-	}
-	if (!colon[1])
-		return false;
-	for (p = colon + 1; *p; p++) {
-		if (*p < '0' || *p > '9' || port > 65535)
-			return false;
-		port = port * 10 + (unsigned long)(*p - '0');
-	}
-	for (p = s; p < colon; p++)
-		if ((unsigned char)*p <= ' ' || *p == '/')
-			return false;
-	return port >= 1 && port <= 65535;
-}
-
 static bool api_name_ok(const char *s)
 {
 	size_t n = strlen(s);
@@ -221,7 +193,7 @@ static int api_peer_add(struct api_call *c)
 	}
 	snprintf(c->req.peer_name, sizeof c->req.peer_name, "%s", s);
 	s = json_string_value(json_object_get(j, "address"));
-	if (!s || !api_hostport_ok(s) || strlen(s) >= NODE_ADDR_MAX) {
+	if (!s || !hostport_ok(s) || strlen(s) >= NODE_ADDR_MAX) {
 		rv = api_bad(c, "'address' must be the peer's Raft address as host:port");
 		goto out;
 	}
@@ -229,7 +201,7 @@ static int api_peer_add(struct api_call *c)
 	v = json_object_get(j, "api_address");
 	if (v && !json_is_null(v)) {
 		s = json_string_value(v);
-		if (!s || !api_hostport_ok(s) || strlen(s) >= NODE_ADDR_MAX) {
+		if (!s || !hostport_ok(s) || strlen(s) >= NODE_ADDR_MAX) {
 			rv = api_bad(c, "'api_address' must be the peer's REST address as host:port");
 			goto out;
 		}

@@ -5,7 +5,7 @@ API_TEST_SRC = $(API_SRC) $(API_HDR) \
 	tests/unit/api_fake_node.c tests/unit/api_fake_node.h \
 	tests/unit/test_api_util.c tests/unit/test_api_util.h \
 	libgaia/metrics/metrics_text.c libgaia/metrics/metrics_hist.c \
-	libgaia/net/net_addr.c libgaia/config/config_parse.c
+	libgaia/net/net_addr.c libgaia/config/config_parse.c libgaia/util/hostport.c
 API_TEST_LIBS = $(MHD_LIBS) $(JANSSON_LIBS) $(CURL_LIBS) $(CMOCKA_LIBS) $(UV_LIBS) -lm
 
 check_PROGRAMS += tests/unit/test_api_kv tests/unit/test_api_cluster tests/unit/test_api_forward
