@@ -28,6 +28,7 @@ enum {
 	GC_OPT_CAS = 1u << 2,
 	GC_OPT_LIMIT = 1u << 3,
 	GC_OPT_STALE = 1u << 4,
+	GC_OPT_RESET = 1u << 5,
 };
 
 /* What an operand is, for tab completion. */
@@ -43,7 +44,7 @@ struct gaiactl_call {
 	const struct gaiactl_cmd *cmd;
 	int argc;                   /* operands after the command (and subcommand) words */
 	char **argv;
-	bool json, force, dry_run, stale;
+	bool json, force, dry_run, stale, reset;
 	bool has_cas;
 	uint64_t cas, limit;
 };

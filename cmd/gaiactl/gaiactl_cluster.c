@@ -292,7 +292,7 @@ int gaiactl_cmd_rejoin(struct gaiactl *g, const struct gaiactl_call *call)
 
 	if (!c)
 		return CLI_EXIT_FAIL;
-	rc = client_rejoin(c, call->argc ? call->argv[0] : NULL, &doc);
+	rc = client_rejoin(c, call->argc ? call->argv[0] : NULL, call->reset, &doc);
 	if (rc != GAIA_OK)
 		return gaiactl_fail(g, rc);
 	if (call->json) {

@@ -45,7 +45,7 @@ const struct gaiactl_cmd gaiactl_cmds[] = {
 	{"election", NULL, "[TARGET]",
 	 "force an election (hand over to TARGET if given)", 0, 0,
 	 1, {NODE, N}, false, false, gaiactl_cmd_election},
-	{"rejoin", NULL, "[LEADER_ADDRESS]", "make this node reconnect to its peers", 0, 0, 1,
+	{"rejoin", NULL, "[LEADER_ADDRESS]", "make this node reconnect to its peers", GC_OPT_RESET, 0, 1,
 	 {N, N}, false, false, gaiactl_cmd_rejoin},
 	{"kv", "get", "KEY", "print the value of KEY as stored",
 	 GC_OPT_STALE, 1, 1, {KEY, N}, false, false, gaiactl_cmd_kv_get},
@@ -128,6 +128,9 @@ static size_t cmd_options(const struct gaiactl_cmd *c, struct gaiactl_call *call
 	if (c->opts & GC_OPT_LIMIT)
 		o[n++] = (struct cli_option){.name = "limit", .type = CLI_UINT, .dest = &call->limit,
 					     .help = "list at most N keys"};
+	if (c->opts & GC_OPT_RESET)
+		o[n++] = (struct cli_option){.name = "reset", .type = CLI_FLAG, .dest = &call->reset,
+					     .help = "a removed node: wipe its Raft data and join again"};
 	if (c->opts & GC_OPT_STALE)
 		o[n++] = (struct cli_option){.name = "stale", .type = CLI_FLAG, .dest = &call->stale,
 					     .help = "answer from this node's own state (no leader round)"};

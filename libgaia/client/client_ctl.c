@@ -36,17 +36,21 @@ int client_call_json(struct client *c, const char *method, const char *path, con
 	return rc;
 }
 
-int client_rejoin(struct client *c, const char *leader_addr, json_t **out)
+int client_rejoin(struct client *c, const char *leader_addr, bool reset, json_t **out)
 {
 	json_t *body = NULL;
 	int rc;
 
 	*out = NULL;
-	if (leader_addr && leader_addr[0]) {
-		body = json_pack("{s:s}", "leader_address", leader_addr);
-		if (!body)
+	if ((leader_addr && leader_addr[0]) || reset) {
+		body = json_object();
+		if (!body || (leader_addr && leader_addr[0] &&
+			      json_object_set_new(body, "leader_address", json_string(leader_addr)) != 0) ||
+		    (reset && json_object_set_new(body, "reset", json_true()) != 0)) {
+			json_decref(body);
 			return errmsg_set(client_errbuf(c), GAIA_EINVAL,
 					  "the leader address must be UTF-8 text");
+		}
 	}
 	rc = client_call_json(c, "POST", "/api/cluster/rejoin", body, 0, out);
 	json_decref(body);

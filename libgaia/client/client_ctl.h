@@ -24,7 +24,7 @@ int client_call_json(struct client *c, const char *method, const char *path, con
 		     unsigned flags, json_t **out);
 
 /* POST /api/cluster/rejoin [{"leader_address"}] */
-int client_rejoin(struct client *c, const char *leader_addr, json_t **out);
+int client_rejoin(struct client *c, const char *leader_addr, bool reset, json_t **out);
 /* GET /api/kv/?prefix=P[&limit=N][&consistency=stale]: the sorted array
  * [{key, create_index, modify_index, size}]; limit 0: no limit. */
 int client_kv_list(struct client *c, const char *prefix, uint64_t limit, bool stale, json_t **out);

@@ -133,10 +133,14 @@ teardown() {
 	assert_equal "$(status_of "$l" | jq -r .term)" "$term"
 	assert_equal "$(status_of "$l" | jq -r .role)" leader
 	grep -q "was removed" "$GT_DIR/node-$l.log"
-	# the way back: wiped by rejoin reset, added again under the same id
-	http POST "http://$(node_api "$dead")/api/cluster/rejoin" -d "{\"reset\": true, \"leader_address\": \"$(node_api "$l")\"}"
-	assert_equal "$status_code" 200
-	run jq -r .action <<<"$body"
+	# the way back: wiped by rejoin reset (here through gaiactl), added again
+	# under the same id
+	run "$GAIA_TOP/bin/gaiactl" -a "$(node_api "$dead")" rejoin "$(node_api "$l")"
+	assert_failure 1
+	assert_output --partial '"reset": true'
+	run "$GAIA_TOP/bin/gaiactl" -a "$(node_api "$dead")" --json rejoin --reset "$(node_api "$l")"
+	assert_success
+	run jq -r .action <<<"$output"
 	assert_output --partial "via $(node_api "$l")"
 	wait_voter "$l" "$dead" 30
 	[ "$(kv_put_ok "$l" back yes)" = 200 ]

@@ -32,6 +32,7 @@ static void test_requests_on_the_wire(void **state)
 		{.status = 200, .body = "[]"},
 		{.status = 200, .body = "{\"action\":\"reconnected\"}"},
 		{.status = 200, .body = "{\"action\":\"reconnected\"}"},
+		{.status = 200, .body = "{\"action\":\"wiping\"}"},
 		{.status = 200, .body = ""},
 		{.status = 201, .body = "{\"x\":1}"},
 	};
@@ -40,7 +41,7 @@ static void test_requests_on_the_wire(void **state)
 	json_t *doc, *body;
 	(void)state;
 
-	assert_int_equal(fake_start(&s, NULL, script, 7, NULL, NULL), 0);
+	assert_int_equal(fake_start(&s, NULL, script, 8, NULL, NULL), 0);
 	c = new_client(s.addr);
 	assert_int_equal(client_kv_list(c, "", 0, false, &doc), GAIA_OK);
 	assert_int_equal(json_array_size(doc), 0);
@@ -50,10 +51,12 @@ static void test_requests_on_the_wire(void **state)
 	json_decref(doc);
 	assert_int_equal(client_kv_list(c, NULL, 0, true, &doc), GAIA_OK);
 	json_decref(doc);
-	assert_int_equal(client_rejoin(c, NULL, &doc), GAIA_OK);
+	assert_int_equal(client_rejoin(c, NULL, false, &doc), GAIA_OK);
 	assert_string_equal(json_string_value(json_object_get(doc, "action")), "reconnected");
 	json_decref(doc);
-	assert_int_equal(client_rejoin(c, "10.0.0.1:8080", &doc), GAIA_OK);
+	assert_int_equal(client_rejoin(c, "10.0.0.1:8080", false, &doc), GAIA_OK);
+	json_decref(doc);
+	assert_int_equal(client_rejoin(c, NULL, true, &doc), GAIA_OK);
 	json_decref(doc);
 	/* a 2xx answer without a body */
 	assert_int_equal(client_call_json(c, "DELETE", "/x", NULL, 0, &doc), GAIA_OK);
@@ -64,7 +67,7 @@ static void test_requests_on_the_wire(void **state)
 	json_decref(doc);
 	json_decref(body);
 
-	assert_int_equal(fake_requests(&s), 7);
+	assert_int_equal(fake_requests(&s), 8);
 	assert_string_equal(s.log[0].method, "GET");
 	assert_string_equal(s.log[0].path, "/api/kv/?prefix=");
 	assert_string_equal(s.log[1].path, "/api/kv/?prefix=a%20b/%26%3D%3F%23%25&limit=50&consistency=stale");
@@ -75,10 +78,12 @@ static void test_requests_on_the_wire(void **state)
 	assert_string_equal(s.log[4].path, "/api/cluster/rejoin");
 	assert_string_equal(s.log[4].content_type, "application/json");
 	assert_string_equal(s.log[4].body, "{\"leader_address\":\"10.0.0.1:8080\"}");
-	assert_string_equal(s.log[5].method, "DELETE");
-	assert_string_equal(s.log[6].method, "PUT");
-	assert_string_equal(s.log[6].path, "/y?z=1");
-	assert_string_equal(s.log[6].body, "{\"n\":7}");
+	assert_string_equal(s.log[5].path, "/api/cluster/rejoin");
+	assert_string_equal(s.log[5].body, "{\"reset\":true}");
+	assert_string_equal(s.log[6].method, "DELETE");
+	assert_string_equal(s.log[7].method, "PUT");
+	assert_string_equal(s.log[7].path, "/y?z=1");
+	assert_string_equal(s.log[7].body, "{\"n\":7}");
 	client_free(c);
 	fake_stop(&s);
 }
@@ -102,7 +107,7 @@ static void test_errors_of_the_node(void **state)
 	assert_null(doc);
 	snprintf(want, sizeof want, "%s: no such key (HTTP 404)", s.addr);
 	assert_string_equal(client_errmsg(c), want);
-	assert_int_equal(client_rejoin(c, NULL, &doc), GAIA_EUNAVAIL);
+	assert_int_equal(client_rejoin(c, NULL, false, &doc), GAIA_EUNAVAIL);
 	assert_null(doc);
 	snprintf(want, sizeof want, "%s: no leader is known now (HTTP 503)", s.addr);
 	assert_string_equal(client_errmsg(c), want);
