@@ -36,12 +36,15 @@ man_page() {
 	done
 }
 
-@test "every program has a man page, lint-clean, naming each option" {
+@test "every program has a man page, lint-clean, naming each option, with exit status, environment and examples" {
 	command -v mandoc >/dev/null || skip "mandoc is not installed"
 	for p in $(programs); do
 		page=$(man_page "$p") || { echo "no man page for $p"; return 1; }
 		run mandoc -Tlint -W warning "$page"
 		[ -z "$output" ] || { echo "$page: $output"; return 1; }
+		for s in "EXIT STATUS" ENVIRONMENT EXAMPLES; do
+			grep -q "^\.SH \"\?$s" "$page" || { echo "$page has no $s section"; return 1; }
+		done
 		text=$(mandoc -Tutf8 "$page" | col -b)
 		for o in $(help_options "$p"); do
 			grep -qF -- "$o" <<<"$text" || { echo "$page does not mention $o"; return 1; }
