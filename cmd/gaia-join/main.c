@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "client/client.h"
 #include "client/client_cluster.h"
+#include "util/hostport.h"
 
 #define JOIN_DEFAULT_WAIT_MS (5 * 60 * 1000)
 #define JOIN_LINE_EVERY_MS 5000 /* without a terminal: a line at least this often */
@@ -119,9 +120,9 @@ int main(int argc, char **argv)
 	if (!client_node_id_ok(node_id))
 		return cli_usage_errorf("--node-id: '%s' is not a node id (1 to 63 bytes, no blanks or '/')",
 					node_id);
-	if (!client_hostport_ok(address))
+	if (!hostport_ok(address))
 		return cli_usage_errorf("--address: '%s' is not HOST:PORT", address);
-	if (api_address && !client_hostport_ok(api_address))
+	if (api_address && !hostport_ok(api_address))
 		return cli_usage_errorf("--api-address: '%s' is not HOST:PORT", api_address);
 	if (leader && (addr || socket_path))
 		return cli_usage_errorf("--leader-address does not go with --addr or --socket");

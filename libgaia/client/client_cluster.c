@@ -42,10 +42,6 @@ bool client_node_id_ok(const char *s)
 	return true;
 }
 
-bool client_hostport_ok(const char *s)
-{
-	return hostport_ok(s);
-}
 
 /* "/api/cluster/peers/<escaped id><query>", malloc'd into *out. */
 static int client_peer_path(struct client *c, const char *id, const char *query, char **out)

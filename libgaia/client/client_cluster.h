@@ -56,10 +56,8 @@ int client_peers_watch(struct client *c, uint64_t count, uint64_t interval_ms, c
 		       void *ud);
 
 /* Whether s is a node id the API accepts: 1 to 63 bytes, no blank,
- * control character or '/'. */
+ * control character or '/'. (host:port: hostport_ok in util/hostport.h) */
 bool client_node_id_ok(const char *s);
-/* Whether s is host:port or [v6]:port with a port in 1..65535. */
-bool client_hostport_ok(const char *s);
 
 /* Monotonic milliseconds, and a sleep that resumes after signals: the
  * waits of the client files. */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "client/client_cluster.h"
+#include "util/hostport.h"
 #include "client/client_internal.h"
 #include "util/errmsg.h"
 
@@ -26,11 +27,11 @@ int client_join(struct client *c, const struct client_join_request *j, bool *cre
 		return errmsg_set(client_errbuf(c), GAIA_EINVAL,
 				  "'%s' is not a node id (1 to 63 bytes, no blanks or '/')",
 				  j->node_id ? j->node_id : "");
-	if (!client_hostport_ok(j->address))
+	if (!hostport_ok(j->address))
 		return errmsg_set(client_errbuf(c), GAIA_EINVAL,
 				  "'%s' is not the node's Raft address as HOST:PORT",
 				  j->address ? j->address : "");
-	if (j->api_address && !client_hostport_ok(j->api_address))
+	if (j->api_address && !hostport_ok(j->api_address))
 		return errmsg_set(client_errbuf(c), GAIA_EINVAL,
 				  "'%s' is not the node's REST address as HOST:PORT", j->api_address);
 	req = json_pack("{s:s, s:s}", "node_id", j->node_id, "address", j->address);

@@ -12,6 +12,7 @@
 
 #include "client/client.h"
 #include "client/client_cluster.h"
+#include "util/hostport.h"
 #include "test_client_server.h"
 
 static struct client *new_client(const char *addr)
@@ -35,19 +36,19 @@ static void test_names_and_addresses(void **state)
 	assert_false(client_node_id_ok("a/b"));
 	assert_false(client_node_id_ok("a\tb"));
 	assert_false(client_node_id_ok("0123456789012345678901234567890123456789012345678901234567890123"));
-	assert_true(client_hostport_ok("10.0.0.1:8300"));
-	assert_true(client_hostport_ok("node-4.example.com:1"));
-	assert_true(client_hostport_ok("[::1]:65535"));
-	assert_false(client_hostport_ok("nohost"));
-	assert_false(client_hostport_ok(":8300"));
-	assert_false(client_hostport_ok("h:"));
-	assert_false(client_hostport_ok("h:0"));
-	assert_false(client_hostport_ok("h:65536"));
-	assert_false(client_hostport_ok("h:99999999999999999999"));
-	assert_false(client_hostport_ok("h:8x"));
-	assert_false(client_hostport_ok("a:b:1"));
-	assert_false(client_hostport_ok("[::1]8300"));
-	assert_false(client_hostport_ok("a/b:1"));
+	assert_true(hostport_ok("10.0.0.1:8300"));
+	assert_true(hostport_ok("node-4.example.com:1"));
+	assert_true(hostport_ok("[::1]:65535"));
+	assert_false(hostport_ok("nohost"));
+	assert_false(hostport_ok(":8300"));
+	assert_false(hostport_ok("h:"));
+	assert_false(hostport_ok("h:0"));
+	assert_false(hostport_ok("h:65536"));
+	assert_false(hostport_ok("h:99999999999999999999"));
+	assert_false(hostport_ok("h:8x"));
+	assert_false(hostport_ok("a:b:1"));
+	assert_false(hostport_ok("[::1]8300"));
+	assert_false(hostport_ok("a/b:1"));
 }
 
 static void test_requests_on_the_wire(void **state)
