@@ -98,11 +98,12 @@ static bool daemon_stop(struct daemon *d, char *target, size_t len)
  * Raft data, start empty (never bootstrapping: that would make a second
  * cluster) and ask target to add it back, retrying while the cluster
  * answers that it cannot yet. */
-static int daemon_reset(struct daemon *d, const char *target, char *errmsg)
+static int daemon_reset(struct daemon *d, const char *target, const sigset_t *set, int *stop_sig,
+			char *errmsg)
 {
 	static struct gaia_config jc;
 	char line[GAIA_ERRMSG_SIZE + 64];
-	int rv;
+	int rv, sig;
 
 	if (node_wipe_data(d->cfg->data_dir, errmsg) != GAIA_OK) {
 		daemon_log(&d->lo, 0, "node", errmsg, "");
@@ -127,7 +128,12 @@ static int daemon_reset(struct daemon *d, const char *target, char *errmsg)
 		snprintf(line, sizeof line, "reset: re-add not accepted yet (attempt %d): %s", attempt,
 			 errmsg);
 		daemon_log(&d->lo, 1, "node", line, "");
-		sleep(1);
+		/* a SIGTERM or SIGINT meanwhile is not kept waiting */
+		sig = sigtimedwait(set, NULL, &(struct timespec){.tv_sec = 1});
+		if (sig == SIGTERM || sig == SIGINT) {
+			*stop_sig = sig;
+			return 0;
+		}
 	}
 	daemon_log(&d->lo, 0, "node",
 		   "reset: the cluster did not add this node back; add it with gaia-join", "");
@@ -194,8 +200,11 @@ int main(int argc, char **argv)
 					return 1;
 				continue;
 			}
-			if (daemon_reset(&d, target, errmsg) != 0)
+			sig = 0;
+			if (daemon_reset(&d, target, &set, &sig, errmsg) != 0)
 				return 1;
+			if (sig == SIGTERM || sig == SIGINT)
+				break;
 			continue;
 		}
 		break;

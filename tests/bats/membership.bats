@@ -203,3 +203,25 @@ teardown() {
 	run bash -c "curl -s http://$(node_api "$v")/api/cluster/status | jq -r .node_state"
 	refute_output removed
 }
+
+@test "a reset whose re-add keeps failing still stops at once on SIGTERM" {
+	l=$(leader_index 3)
+	v=$(( l % 3 + 1 ))
+	http DELETE "http://$(node_api "$l")/api/cluster/peers/node-$v"
+	assert_equal "$status_code" 200
+	for _ in $(seq 1 50); do
+		status_of "$v" | jq -e '.node_state == "removed"' >/dev/null && break
+		sleep 0.1
+	done
+	# nothing answers there: the node retries its re-add every second
+	http POST "http://$(node_api "$v")/api/cluster/rejoin" -d "{\"reset\": true, \"leader_address\": \"$(node_ip "$v"):1\"}"
+	assert_equal "$status_code" 200
+	wait_http "$v"
+	sleep 1.5
+	start=$(date +%s%N)
+	node_stop "$v"
+	elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	echo "stopped in $elapsed_ms ms" >&3
+	[ "$elapsed_ms" -lt 5000 ]
+	grep -q "re-add not accepted yet" "$GT_DIR/node-$v.log"
+}
