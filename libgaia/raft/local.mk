@@ -8,6 +8,6 @@ libgaia_internal_la_SOURCES += \
 	libgaia/raft/raft_replication.c libgaia/raft/raft_read.c \
 	libgaia/raft/raft_transfer.c libgaia/raft/raft_membership.c \
 	libgaia/raft/raft_step.c libgaia/raft/raft_tick.c \
-	libgaia/raft/raft_ready.c \
+	libgaia/raft/raft_ready.c libgaia/raft/raft_validate.c \
 	libgaia/raft/recv_append.c libgaia/raft/recv_append_resp.c \
 	libgaia/raft/recv_snapshot.c

@@ -122,6 +122,11 @@ struct raft_snapshot_meta {
 	uint64_t index; /* last index included */
 	uint64_t term;  /* term of that entry */
 	uint64_t size;  /* bytes of the snapshot data */
+	/* Which file: two snapshots at one index may differ in bytes and
+	 * size (taken by different leaders, or again). The caller sets it
+	 * (the file's checksum); a transfer is (index, term, size, file_id)
+	 * on both sides, and a chunk of another file restarts it at 0. */
+	uint64_t file_id;
 	struct raft_conf conf;
 };
 
@@ -253,7 +258,23 @@ enum raft_mutation {
 	RAFT_MUT_VOTE_NO_LOG_CHECK = 1u << 1,  /* grant votes to stale logs */
 	RAFT_MUT_ACK_BEFORE_PERSIST = 1u << 2, /* follower acks before fsync */
 	RAFT_MUT_READ_NO_QUORUM = 1u << 3,     /* release reads unconfirmed */
+	RAFT_MUT_LEADER_MSGS_BEFORE_PERSIST = 1u << 4, /* a new term's leader
+						* traffic leaves before the term
+						* is durable */
+	RAFT_MUT_SNAPSHOT_ID_BY_INDEX = 1u << 5, /* a transfer is known by its
+						  * index alone */
+	RAFT_MUT_NO_APPEND_VALIDATION = 1u << 6, /* network messages not
+						  * validated (asserts may
+						  * fire) */
+	RAFT_MUT_READD_SAME_INCARNATION = 1u << 7, /* a node with no
+						    * configuration grants
+						    * votes */
 };
+
+/* The highest term a node moves to. A message of a higher term is invalid
+ * (no campaign could reach it: it is a bug or an attack) and a node at
+ * this term does not campaign (raft_term_exhausted). */
+#define RAFT_TERM_MAX (UINT64_C(1) << 62)
 
 struct raft_storage {
 	void *ud;
@@ -395,6 +416,22 @@ uint64_t raft_term_at(const struct raft *r, uint64_t index);
 const struct raft_entry *raft_entry_at(const struct raft *r, uint64_t index);
 /* Was id removed by a committed configuration (its messages refused)? */
 bool raft_removed_for_good_id(const struct raft *r, raft_id id);
+/* Messages from the network that failed validation and were dropped,
+ * by type (1..RAFT_MSG_TYPE_COUNT-1); type 0 sums them all. */
+uint64_t raft_invalid_messages(const struct raft *r, int type);
+/* The latest invalid message: who sent it, its type and why it was
+ * refused (a static string); count says how many so far (0: none yet).
+ * The caller logs it, rate-limited. */
+struct raft_invalid_info {
+	raft_id from;
+	int type;
+	const char *reason;
+	uint64_t count;
+};
+void raft_last_invalid(const struct raft *r, struct raft_invalid_info *out);
+/* The term reached RAFT_TERM_MAX: this node will not campaign again. */
+bool raft_term_exhausted(const struct raft *r);
+
 /* Leader only: progress of a follower (or self); GAIA_ENOTFOUND. */
 int raft_progress(const struct raft *r, raft_id id,
 		  struct raft_progress_info *out);

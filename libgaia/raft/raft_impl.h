@@ -137,6 +137,10 @@ struct raft {
 	size_t n_reads, cap_reads;
 	struct raft_hard_state last_hs; /* as of the last Ready */
 
+	/* messages dropped by raft_validate */
+	uint64_t invalid[RAFT_MSG_TYPE_COUNT];
+	struct raft_invalid_info last_invalid;
+
 	/* the outstanding Ready */
 	bool rd_out;
 	uint64_t rd_last_index;
@@ -218,6 +222,9 @@ void read_fail_all(struct raft *r);
 void read_on_commit(struct raft *r);
 int read_push_result(struct raft *r, uint64_t ctx, uint64_t index, int status);
 void read_start_round(struct raft *r);
+
+/* raft_validate.c: false = invalid (dropped and counted) */
+bool raft_validate(struct raft *r, const struct raft_message *m);
 
 /* raft_transfer.c */
 void transfer_abort(struct raft *r);
