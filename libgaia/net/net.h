@@ -31,7 +31,7 @@
 #include "gaia.h"
 #include "raft/raft.h"
 
-#define NET_PROTOCOL_VERSION 1
+#define NET_PROTOCOL_VERSION 2 /* 2: snapshot messages carry a file id */
 #define NET_NAME_MAX 64
 #define NET_ADDR_MAX 128
 #define NET_MAX_FRAME (64u << 20) /* a frame above this closes the connection */

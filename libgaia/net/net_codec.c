@@ -245,6 +245,7 @@ int net_encode_msg(const struct raft_message *m, uint8_t **buf, size_t *len,
 	put_u64(&w, m->snap.index);
 	put_u64(&w, m->snap.term);
 	put_u64(&w, m->snap.size);
+	put_u64(&w, m->snap.file_id);
 
 	if (m->type == RAFT_MSG_APPEND) {
 		put_u32(&w, m->n_entries);
@@ -368,6 +369,7 @@ static int decode_msg(struct rd *r, struct raft_message *m, char *errmsg)
 	m->snap.index = get_u64(r, "snapshot index");
 	m->snap.term = get_u64(r, "snapshot term");
 	m->snap.size = get_u64(r, "snapshot size");
+	m->snap.file_id = get_u64(r, "snapshot file id");
 	if (r->fail != NULL)
 		return truncated(r, errmsg);
 

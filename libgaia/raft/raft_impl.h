@@ -52,13 +52,17 @@ struct raft_progress {
 	bool recent_active;
 	uint64_t last_contact;
 	uint64_t read_ack; /* highest read-index round acknowledged */
+	uint64_t match_round; /* read_round when match last advanced */
 	uint64_t sent_commit; /* commit index last told to it */
 	struct raft_inflight *ring;
 	uint32_t ring_start;
 	uint32_t ring_count;
 	uint64_t inflight_bytes;
-	/* SNAPSHOT state */
+	/* SNAPSHOT state: the file being sent (index, term, size, file_id) */
 	uint64_t snap_index;
+	uint64_t snap_term;
+	uint64_t snap_size;
+	uint64_t snap_file_id;
 	uint64_t snap_offset;  /* bytes acknowledged */
 	uint64_t snap_sent_at; /* tick of the last chunk sent */
 };
@@ -156,6 +160,7 @@ struct raft {
 /* raft_msg.c */
 int msgq_push(struct raft_msgq *q, const struct raft_message *m);
 void msgq_release(struct raft_msgq *q);
+void msgq_free(struct raft_msgq *q);
 void raft_msg_init(struct raft *r, struct raft_message *m, int type, raft_id to);
 /* Queue m for sending: leader traffic at once, everything else after the
  * state it depends on is durable. Takes over m's references. */
@@ -195,6 +200,11 @@ void raft_flush_appends(struct raft *r);
 void raft_broadcast_heartbeat(struct raft *r, uint64_t ctx);
 bool raft_maybe_commit(struct raft *r);
 void raft_send_snapshot_chunk(struct raft *r, struct raft_progress *p);
+/* Is meta the same snapshot file as (index, term, size, file_id)? */
+bool raft_snap_same(const struct raft *r, const struct raft_snapshot_meta *meta,
+		    uint64_t index, uint64_t term, uint64_t size, uint64_t file_id);
+/* The leader advanced p's match: note it for lost-log detection. */
+void progress_matched(struct raft *r, struct raft_progress *p, uint64_t match);
 int raft_append_local(struct raft *r, uint8_t type, struct raft_buf *buf,
 		      uint64_t *index);
 
@@ -225,6 +235,8 @@ void read_start_round(struct raft *r);
 
 /* raft_validate.c: false = invalid (dropped and counted) */
 bool raft_validate(struct raft *r, const struct raft_message *m);
+/* Count m as invalid for why; returns false. */
+bool raft_count_invalid(struct raft *r, const struct raft_message *m, const char *why);
 
 /* raft_transfer.c */
 void transfer_abort(struct raft *r);

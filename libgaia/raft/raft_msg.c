@@ -73,6 +73,13 @@ void msgq_release(struct raft_msgq *q)
 	q->n = 0;
 }
 
+void msgq_free(struct raft_msgq *q)
+{
+	msgq_release(q);
+	free(q->m);
+	memset(q, 0, sizeof *q);
+}
+
 void raft_msg_init(struct raft *r, struct raft_message *m, int type, raft_id to)
 {
 	memset(m, 0, sizeof *m);

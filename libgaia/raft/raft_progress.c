@@ -151,3 +151,9 @@ uint64_t progress_quorum_value(uint64_t *v, uint32_t n, uint32_t q)
 	qsort(v, n, sizeof v[0], cmp_desc);
 	return v[q - 1];
 }
+
+void progress_matched(struct raft *r, struct raft_progress *p, uint64_t match)
+{
+	p->match = match;
+	p->match_round = r->read_round;
+}

@@ -90,6 +90,19 @@ int raft_ready(struct raft *r, struct raft_ready *rd)
 	rd->install = r->install;
 	r->has_install = false;
 
+	/* No message of a term leaves before that term and our vote are
+	 * durable: a leader that crashed before writing them could win the
+	 * same term again and send different entries at the same indexes. */
+	if (rd->has_hard_state && r->msgs.n > 0 &&
+	    !RAFT_MUT(r, RAFT_MUT_LEADER_MSGS_BEFORE_PERSIST)) {
+		for (size_t i = 0; i < r->msgs_after.n; i++)
+			if (msgq_push(&r->msgs, &r->msgs_after.m[i]) != GAIA_OK)
+				raft_message_release(&r->msgs_after.m[i]);
+		r->msgs_after.n = 0;
+		msgq_free(&r->msgs_after);
+		r->msgs_after = r->msgs;
+		memset(&r->msgs, 0, sizeof r->msgs);
+	}
 	rd->msgs = r->msgs.m;
 	rd->n_msgs = r->msgs.n;
 	memset(&r->msgs, 0, sizeof r->msgs);

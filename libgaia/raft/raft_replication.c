@@ -33,11 +33,28 @@ static bool needs_snapshot(const struct raft *r, const struct raft_progress *p)
 	return prev != 0 && log_term(&r->log, prev) == 0;
 }
 
+bool raft_snap_same(const struct raft *r, const struct raft_snapshot_meta *meta,
+		    uint64_t index, uint64_t term, uint64_t size, uint64_t file_id)
+{
+	if (RAFT_MUT(r, RAFT_MUT_SNAPSHOT_ID_BY_INDEX))
+		return meta->index == index;
+	return meta->index == index && meta->term == term && meta->size == size &&
+	       meta->file_id == file_id;
+}
+
+static void snapshot_restart(struct raft *r, struct raft_progress *p)
+{
+	p->snap_index = r->snap.index;
+	p->snap_term = r->snap.term;
+	p->snap_size = r->snap.size;
+	p->snap_file_id = r->snap.file_id;
+	p->snap_offset = 0;
+}
+
 static void start_snapshot(struct raft *r, struct raft_progress *p)
 {
 	p->state = RAFT_PROGRESS_SNAPSHOT;
-	p->snap_index = r->snap.index;
-	p->snap_offset = 0;
+	snapshot_restart(r, p);
 	progress_inflight_clear(p);
 	raft_send_snapshot_chunk(r, p);
 }
@@ -135,11 +152,13 @@ void raft_send_snapshot_chunk(struct raft *r, struct raft_progress *p)
 	uint64_t want;
 	size_t got = 0;
 
-	if (p->snap_index != r->snap.index) {
-		/* a newer snapshot replaced the one being sent: start over */
-		p->snap_index = r->snap.index;
-		p->snap_offset = 0;
-	}
+	/* another file replaced the one being sent (a newer snapshot, or
+	 * one taken again at the same index): start over; never send past
+	 * the end of the file */
+	if (!raft_snap_same(r, &r->snap, p->snap_index, p->snap_term, p->snap_size,
+			    p->snap_file_id) ||
+	    p->snap_offset > r->snap.size)
+		snapshot_restart(r, p);
 	want = r->snap.size - p->snap_offset;
 	if (want > r->o.snapshot_chunk_bytes)
 		want = r->o.snapshot_chunk_bytes;

@@ -107,6 +107,10 @@ void raft_start_campaign(struct raft *r, bool pre, bool transfer)
 	int type = pre ? RAFT_MSG_PREVOTE : RAFT_MSG_VOTE;
 	if (!raft_promotable(r))
 		return;
+	/* a term never wraps: at the maximum this node stops campaigning
+	 * (raft_term_exhausted tells the caller, which logs it) */
+	if (r->term >= RAFT_TERM_MAX)
+		return;
 	if (pre)
 		raft_become_pre_candidate(r);
 	else
@@ -133,6 +137,9 @@ int raft_campaign(struct raft *r)
 	if (!raft_promotable(r))
 		return errmsg_set(r->errmsg, GAIA_EINVAL,
 				  "this node is not a voter of its configuration");
+	if (r->term >= RAFT_TERM_MAX)
+		return errmsg_set(r->errmsg, GAIA_EINVAL,
+				  "the term reached its maximum");
 	if (r->role == RAFT_LEADER)
 		return GAIA_OK;
 	raft_start_campaign(r, r->o.pre_vote, false);
@@ -152,6 +159,12 @@ void recv_vote(struct raft *r, const struct raft_message *m)
 		      m->last_index >= log_last(&r->log));
 	if (RAFT_MUT(r, RAFT_MUT_VOTE_NO_LOG_CHECK))
 		up_to_date = true;
+
+	/* A node with no configuration (new, or wiped to be added again)
+	 * has no vote history to stand on: its id's earlier incarnation may
+	 * have voted in this term. It votes once it has the log. */
+	if (r->conf.n == 0 && !RAFT_MUT(r, RAFT_MUT_READD_SAME_INCARNATION))
+		can_vote = false;
 
 	raft_msg_init(r, &resp, pre ? RAFT_MSG_PREVOTE_RESP : RAFT_MSG_VOTE_RESP,
 		      m->from);

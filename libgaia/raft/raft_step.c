@@ -20,6 +20,14 @@ static bool step_term(struct raft *r, const struct raft_message *m)
 
 	if (m->term > r->term) {
 		bool vote_req = m->type == RAFT_MSG_VOTE || m->type == RAFT_MSG_PREVOTE;
+		/* Only members move our term; a leader we do not know yet
+		 * (added in entries still to come) and the leader of a node
+		 * that has no configuration are the exceptions. */
+		if (!from_leader(m->type) && raft_conf_get(&r->conf, m->from) == NULL &&
+		    !RAFT_MUT(r, RAFT_MUT_NO_APPEND_VALIDATION)) {
+			raft_count_invalid(r, m, "a higher term from a non-member");
+			return false;
+		}
 		/* A node that hears from a live leader ignores candidates: a
 		 * partitioned or removed node cannot depose it. */
 		if (vote_req && !m->transfer && in_lease(r))
@@ -61,6 +69,8 @@ int raft_step(struct raft *r, const struct raft_message *m)
 	if (raft_removed_for_good(r, m->from) &&
 	    !(m->term >= r->term && (m->type == RAFT_MSG_APPEND || m->type == RAFT_MSG_HEARTBEAT ||
 				     m->type == RAFT_MSG_SNAPSHOT)))
+		return GAIA_OK;
+	if (!raft_validate(r, m))
 		return GAIA_OK;
 	if (!step_term(r, m))
 		return GAIA_OK;

@@ -29,7 +29,11 @@ static void tick_leader(struct raft *r)
 		transfer_abort(r);
 	if (r->heartbeat_elapsed >= r->o.heartbeat_ticks) {
 		r->heartbeat_elapsed = 0;
+		/* every heartbeat is a new round: an answer then tells whether
+		 * it was sent after an acknowledgement (lost-log detection) */
+		r->read_round++;
 		raft_broadcast_heartbeat(r, r->read_round);
+		read_release_confirmed(r);
 	}
 }
 

@@ -4,7 +4,7 @@
  * on (asserts guard the core's own invariants only). */
 #include "raft/raft_impl.h"
 
-static bool invalid(struct raft *r, const struct raft_message *m, const char *why)
+bool raft_count_invalid(struct raft *r, const struct raft_message *m, const char *why)
 {
 	r->invalid[m->type]++;
 	r->invalid[0]++;
@@ -22,23 +22,23 @@ static bool entries_ok(struct raft *r, const struct raft_message *m)
 {
 	uint64_t prev_term = m->prev_term;
 	if (m->n_entries > 0 && m->entries == NULL)
-		return invalid(r, m, "entries missing");
+		return raft_count_invalid(r, m, "entries missing");
 	if (m->prev_index > UINT64_MAX - m->n_entries - 1)
-		return invalid(r, m, "index overflow");
+		return raft_count_invalid(r, m, "index overflow");
 	if (m->prev_index == 0 && m->prev_term != 0)
-		return invalid(r, m, "a term before the first entry");
+		return raft_count_invalid(r, m, "a term before the first entry");
 	if (m->prev_term > m->term)
-		return invalid(r, m, "prev_term above the message's term");
+		return raft_count_invalid(r, m, "prev_term above the message's term");
 	for (uint32_t i = 0; i < m->n_entries; i++) {
 		const struct raft_entry *e = &m->entries[i];
 		if (e->index != m->prev_index + 1 + i)
-			return invalid(r, m, "entries not consecutive after prev_index");
+			return raft_count_invalid(r, m, "entries not consecutive after prev_index");
 		if (e->term == 0 || e->term > m->term)
-			return invalid(r, m, "an entry's term above the message's");
+			return raft_count_invalid(r, m, "an entry's term above the message's");
 		if (e->term < prev_term)
-			return invalid(r, m, "entry terms decreasing");
+			return raft_count_invalid(r, m, "entry terms decreasing");
 		if (e->type < RAFT_ENTRY_NORMAL || e->type > RAFT_ENTRY_CONF)
-			return invalid(r, m, "unknown entry type");
+			return raft_count_invalid(r, m, "unknown entry type");
 		prev_term = e->term;
 	}
 	return true;
@@ -53,7 +53,7 @@ static bool append_vs_commit(struct raft *r, const struct raft_message *m)
 	    m->prev_index >= r->log.snap_index) {
 		uint64_t t = log_term(&r->log, m->prev_index);
 		if (t != 0 && t != m->prev_term)
-			return invalid(r, m, "prev_term contradicts a committed entry");
+			return raft_count_invalid(r, m, "prev_term contradicts a committed entry");
 	}
 	for (uint64_t i = m->prev_index + 1; i <= hi && i <= r->commit; i++) {
 		const struct raft_entry *e = &m->entries[i - m->prev_index - 1];
@@ -62,7 +62,7 @@ static bool append_vs_commit(struct raft *r, const struct raft_message *m)
 			continue;
 		t = log_term(&r->log, i);
 		if (t != 0 && t != e->term)
-			return invalid(r, m, "an entry contradicts a committed entry");
+			return raft_count_invalid(r, m, "an entry contradicts a committed entry");
 	}
 	return true;
 }
@@ -71,71 +71,70 @@ static bool append_vs_commit(struct raft *r, const struct raft_message *m)
 static bool shape_ok(struct raft *r, const struct raft_message *m)
 {
 	if (m->term > RAFT_TERM_MAX)
-		return invalid(r, m, "term beyond the maximum");
+		return raft_count_invalid(r, m, "term beyond the maximum");
 	switch (m->type) {
 	case RAFT_MSG_PREVOTE:
 	case RAFT_MSG_VOTE:
 		if (m->last_term > m->term)
-			return invalid(r, m, "log term above the campaign's term");
+			return raft_count_invalid(r, m, "log term above the campaign's term");
 		if (m->last_index == 0 && m->last_term != 0)
-			return invalid(r, m, "a term for an empty log");
+			return raft_count_invalid(r, m, "a term for an empty log");
 		if (m->n_entries || m->chunk)
-			return invalid(r, m, "payload in a vote request");
+			return raft_count_invalid(r, m, "payload in a vote request");
 		break;
 	case RAFT_MSG_APPEND:
 		if (!entries_ok(r, m))
 			return false;
 		if (m->chunk)
-			return invalid(r, m, "snapshot bytes in an append");
+			return raft_count_invalid(r, m, "snapshot bytes in an append");
 		break;
 	case RAFT_MSG_SNAPSHOT: {
 		uint64_t len = m->chunk ? m->chunk->len : 0;
 		if (m->snap.index == 0 || m->snap.term == 0 || m->snap.term > m->term)
-			return invalid(r, m, "snapshot index or term out of range");
+			return raft_count_invalid(r, m, "snapshot index or term out of range");
 		if (m->offset > m->snap.size || len > m->snap.size - m->offset)
-			return invalid(r, m, "snapshot chunk beyond its size");
+			return raft_count_invalid(r, m, "snapshot chunk beyond its size");
 		if (m->last && m->offset + len != m->snap.size)
-			return invalid(r, m, "last chunk does not end the snapshot");
+			return raft_count_invalid(r, m, "last chunk does not end the snapshot");
 		if (m->snap.conf.n > RAFT_MAX_SERVERS ||
 		    m->snap.conf.n_removed > RAFT_MAX_REMOVED)
-			return invalid(r, m, "snapshot configuration too large");
+			return raft_count_invalid(r, m, "snapshot configuration too large");
 		if (m->n_entries)
-			return invalid(r, m, "entries in a snapshot message");
+			return raft_count_invalid(r, m, "entries in a snapshot message");
 		break;
 	}
 	case RAFT_MSG_SNAPSHOT_RESP:
 		if (m->offset > m->snap.size)
-			return invalid(r, m, "snapshot offset beyond its size");
+			return raft_count_invalid(r, m, "snapshot offset beyond its size");
 		/* fall through */
 	default:
 		if (m->n_entries)
-			return invalid(r, m, "entries in a message that has none");
+			return raft_count_invalid(r, m, "entries in a message that has none");
 		break;
 	}
 	return true;
 }
 
 /* Checks against what this node knows: an answer cannot acknowledge more
- * than we sent. Only meaningful once the message is of our term. */
+ * than we sent (answers only mean something in our term), and no leader
+ * of any term contradicts what we know committed. */
 static bool state_ok(struct raft *r, const struct raft_message *m)
 {
 	uint64_t last = log_last(&r->log);
+	if (m->type == RAFT_MSG_APPEND)
+		return m->term < r->term || append_vs_commit(r, m);
 	if (m->term != r->term)
 		return true;
 	switch (m->type) {
 	case RAFT_MSG_APPEND_RESP:
 		if (r->role == RAFT_LEADER && !m->reject && m->index > last)
-			return invalid(r, m, "acknowledges entries never sent");
+			return raft_count_invalid(r, m, "acknowledges entries never sent");
 		if (r->role == RAFT_LEADER && m->reject && m->hint_index > last + 1)
-			return invalid(r, m, "conflict hint beyond the log");
+			return raft_count_invalid(r, m, "conflict hint beyond the log");
 		break;
 	case RAFT_MSG_HEARTBEAT_RESP:
 		if (r->role == RAFT_LEADER && m->ctx > r->read_round)
-			return invalid(r, m, "confirms a read round never started");
-		break;
-	case RAFT_MSG_APPEND:
-		if (r->role != RAFT_LEADER && !append_vs_commit(r, m))
-			return false;
+			return raft_count_invalid(r, m, "confirms a read round never started");
 		break;
 	default:
 		break;

@@ -38,18 +38,12 @@ void recv_append_resp(struct raft *r, const struct raft_message *m)
 	if (m->reject) {
 		if (p->state == RAFT_PROGRESS_SNAPSHOT)
 			return;
-		if (m->index <= p->match) {
-			/* Stale, unless the follower says its log now ends before
-			 * what it acknowledged: its log was lost (raft_logs
-			 * deleted by an operator). Start over from what it has. */
-			if (m->hint_term != 0 || m->hint_index > p->match)
-				return;
-			p->match = m->hint_index > 0 ? m->hint_index - 1 : 0;
-			p->next = m->hint_index > 0 ? m->hint_index : 1;
-			progress_become_probe(r, p);
-			r->need_flush = true;
+		/* A reject of an index we know it holds is an old answer
+		 * (duplicated or reordered): it must not send an up-to-date
+		 * follower back to probing, or to a snapshot. A follower that
+		 * really lost its log is found by a heartbeat answer. */
+		if (m->index <= p->match)
 			return;
-		}
 		if (p->state == RAFT_PROGRESS_PROBE && m->index != p->next - 1)
 			return; /* answer to an older probe */
 		p->next = backoff_next(r, m);
@@ -59,7 +53,7 @@ void recv_append_resp(struct raft *r, const struct raft_message *m)
 	}
 
 	if (m->index > p->match) {
-		p->match = m->index;
+		progress_matched(r, p, m->index);
 		if (p->next <= p->match)
 			p->next = p->match + 1;
 		if (p->state == RAFT_PROGRESS_SNAPSHOT && p->match >= p->snap_index)
@@ -91,9 +85,13 @@ void recv_heartbeat_resp(struct raft *r, const struct raft_message *m)
 	p->last_contact = r->ticks;
 	if (m->ctx > p->read_ack)
 		p->read_ack = m->ctx;
-	if (m->index < p->match && p->state != RAFT_PROGRESS_SNAPSHOT) {
-		/* The follower's log ends before what it acknowledged: it lost
-		 * its log (raft_logs deleted). Probe from what it has. */
+	read_release_confirmed(r);
+	if (m->index < p->match && m->ctx > p->match_round &&
+	    p->state != RAFT_PROGRESS_SNAPSHOT) {
+		/* The follower's log ends before what it acknowledged, in the
+		 * answer to a heartbeat sent after that acknowledgement (each
+		 * heartbeat is a new round): it lost its log (raft_logs
+		 * deleted). Probe from what it has. */
 		p->match = m->index;
 		p->next = m->index + 1;
 		progress_become_probe(r, p);
@@ -119,5 +117,4 @@ void recv_heartbeat_resp(struct raft *r, const struct raft_message *m)
 		if (!progress_paused(r, p))
 			raft_send_append(r, p);
 	}
-	read_release_confirmed(r);
 }

@@ -55,6 +55,7 @@ void recv_snapshot(struct raft *r, const struct raft_message *m)
 	resp.snap.index = m->snap.index;
 	resp.snap.term = m->snap.term;
 	resp.snap.size = m->snap.size;
+	resp.snap.file_id = m->snap.file_id;
 
 	if (m->snap.index <= r->commit) {
 		resp.last = true; /* nothing to install: we have all of it */
@@ -67,7 +68,11 @@ void recv_snapshot(struct raft *r, const struct raft_message *m)
 		resp.offset = m->snap.size;
 		goto answer;
 	}
-	if (r->recv_snap.index != m->snap.index || r->recv_snap.term != m->snap.term) {
+	/* A transfer is one file: the same index may name another file
+	 * (another leader's, or one taken again), whose chunks must never be
+	 * spliced into this one's. */
+	if (!raft_snap_same(r, &m->snap, r->recv_snap.index, r->recv_snap.term,
+			    r->recv_snap.size, r->recv_snap.file_id)) {
 		if (m->offset != 0) {
 			resp.reject = true;
 			resp.offset = 0;
@@ -98,11 +103,13 @@ void recv_snapshot_resp(struct raft *r, const struct raft_message *m)
 		return;
 	p->recent_active = true;
 	p->last_contact = r->ticks;
-	if (p->state != RAFT_PROGRESS_SNAPSHOT || m->snap.index != p->snap_index)
-		return;
+	if (p->state != RAFT_PROGRESS_SNAPSHOT ||
+	    !raft_snap_same(r, &m->snap, p->snap_index, p->snap_term, p->snap_size,
+			    p->snap_file_id))
+		return; /* about another file than the one being sent */
 	if (m->last) {
 		if (p->match < m->snap.index)
-			p->match = m->snap.index;
+			progress_matched(r, p, m->snap.index);
 		p->next = p->match + 1;
 		progress_become_probe(r, p);
 		r->need_flush = true;
@@ -110,6 +117,7 @@ void recv_snapshot_resp(struct raft *r, const struct raft_message *m)
 			return;
 		return;
 	}
+	/* validated: offset <= size of this very file */
 	p->snap_offset = m->offset;
 	raft_send_snapshot_chunk(r, p);
 }

@@ -37,3 +37,9 @@ TESTS += tests/unit/test_raft_read
 tests_unit_test_raft_read_SOURCES = tests/unit/test_raft_read.c $(RAFT_HARNESS)
 tests_unit_test_raft_read_CFLAGS = $(GAIA_TEST_CFLAGS)
 tests_unit_test_raft_read_LDADD = $(GAIA_TEST_LIBS)
+
+check_PROGRAMS += tests/unit/test_raft_safety
+TESTS += tests/unit/test_raft_safety
+tests_unit_test_raft_safety_SOURCES = tests/unit/test_raft_safety.c $(RAFT_HARNESS)
+tests_unit_test_raft_safety_CFLAGS = $(GAIA_TEST_CFLAGS)
+tests_unit_test_raft_safety_LDADD = $(GAIA_TEST_LIBS)

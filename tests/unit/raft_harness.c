@@ -234,6 +234,10 @@ void h_ready_finish(struct harness *h, raft_id id, struct raft_ready *rd)
 		assert_int_equal(rd->install.index, nd->recv_index);
 		assert_int_equal(rd->install.term, nd->recv_term);
 		assert_int_equal(rd->install.size, nd->recv_len);
+		/* the assembled bytes are one whole file, never a splice */
+		if (rd->install.file_id != 0)
+			assert_true(h_file_id(nd->recv_data, nd->recv_len) ==
+				    rd->install.file_id);
 		free(nd->snap_data);
 		nd->snap_data = malloc(nd->recv_len ? nd->recv_len : 1);
 		assert_non_null(nd->snap_data);
@@ -597,7 +601,23 @@ void h_preload(struct harness *h, raft_id id, uint64_t term, uint64_t commit,
 	h_restart(h, id);
 }
 
+uint64_t h_file_id(const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint64_t x = 1469598103934665603ull ^ len;
+	for (size_t i = 0; i < len; i++)
+		x = (x ^ p[i]) * 1099511628211ull;
+	return x ? x : 1;
+}
+
 void h_snapshot(struct harness *h, raft_id id, uint64_t trailing)
+{
+	struct h_node *nd = h_node(h, id);
+	h_snapshot_bytes(h, id, nd->sm, nd->sm_len, trailing);
+}
+
+void h_snapshot_bytes(struct harness *h, raft_id id, const void *data, size_t len,
+		      uint64_t trailing)
 {
 	struct h_node *nd = h_node(h, id);
 	struct raft_snapshot_meta meta;
@@ -606,13 +626,14 @@ void h_snapshot(struct harness *h, raft_id id, uint64_t trailing)
 
 	assert_int_equal(raft_applied_index(nd->r), nd->applied);
 	assert_int_equal(raft_snapshot_meta_at(nd->r, nd->applied, &meta), GAIA_OK);
-	meta.size = nd->sm_len;
+	meta.size = len;
+	meta.file_id = h_file_id(data, len);
 	free(nd->snap_data);
-	nd->snap_data = malloc(nd->sm_len ? nd->sm_len : 1);
+	nd->snap_data = malloc(len ? len : 1);
 	assert_non_null(nd->snap_data);
-	if (nd->sm_len)
-		memcpy(nd->snap_data, nd->sm, nd->sm_len);
-	nd->snap_len = nd->sm_len;
+	if (len)
+		memcpy(nd->snap_data, data, len);
+	nd->snap_len = len;
 	nd->snap = meta;
 	assert_int_equal(raft_compact(nd->r, &meta, trailing), GAIA_OK);
 	/* the durable log keeps the same trailing entries */

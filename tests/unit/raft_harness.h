@@ -181,6 +181,12 @@ void h_preload(struct harness *h, raft_id id, uint64_t term, uint64_t commit,
 /* Take a snapshot of node id at its applied index (data: its state
  * machine), store it and compact keeping trailing entries. */
 void h_snapshot(struct harness *h, raft_id id, uint64_t trailing);
+/* The same with other bytes standing for the state (a file taken again,
+ * or by another node: same index, other bytes and size). */
+void h_snapshot_bytes(struct harness *h, raft_id id, const void *data, size_t len,
+		      uint64_t trailing);
+/* The file id the harness gives snapshot bytes (a hash; never 0). */
+uint64_t h_file_id(const void *data, size_t len);
 
 /* Messages stepped so far matching (type 0 / id 0 = any; reject -1 any). */
 size_t h_count(const struct harness *h, int type, raft_id from, raft_id to,

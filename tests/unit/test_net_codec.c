@@ -249,8 +249,8 @@ static void test_flipped_bytes(void **state)
 	free(f.buf);
 }
 
-/* The fixed part of a message: type, flags and 17 u64 fields. */
-#define FIXED (2 + 8 * 17)
+/* The fixed part of a message: type, flags and 18 u64 fields. */
+#define FIXED (2 + 8 * 18)
 
 static int decode_raw(const uint8_t *p, size_t len)
 {

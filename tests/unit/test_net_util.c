@@ -79,6 +79,7 @@ void tnu_gen_msg(struct raft_message *m, raft_id from, raft_id to,
 	m->snap.index = field(h, f++);
 	m->snap.term = field(h, f++);
 	m->snap.size = field(h, f++);
+	m->snap.file_id = field(h, f++);
 
 	if (m->type == RAFT_MSG_APPEND) {
 		uint32_t n = (uint32_t)((h >> 8) % 6);
@@ -130,7 +131,8 @@ bool tnu_msg_equal(const struct raft_message *a, const struct raft_message *b)
 	    a->index != b->index || a->hint_index != b->hint_index ||
 	    a->hint_term != b->hint_term || a->ctx != b->ctx ||
 	    a->offset != b->offset || a->snap.index != b->snap.index ||
-	    a->snap.term != b->snap.term || a->snap.size != b->snap.size)
+	    a->snap.term != b->snap.term || a->snap.size != b->snap.size ||
+	    a->snap.file_id != b->snap.file_id)
 		return false;
 	if (a->n_entries != b->n_entries)
 		return false;
