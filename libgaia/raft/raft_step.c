@@ -13,6 +13,14 @@ static bool from_leader(int type)
 	       type == RAFT_MSG_SNAPSHOT;
 }
 
+/* In the configuration, or removed by a change not yet committed (which
+ * may still be undone: raft_promotable lets it campaign meanwhile). */
+static bool member(const struct raft *r, raft_id id)
+{
+	return raft_conf_get(&r->conf, id) != NULL ||
+	       (r->conf_index > r->commit && r->conf_removes == id);
+}
+
 /* Returns false when the message must go no further. */
 static bool step_term(struct raft *r, const struct raft_message *m)
 {
@@ -23,7 +31,7 @@ static bool step_term(struct raft *r, const struct raft_message *m)
 		/* Only members move our term; a leader we do not know yet
 		 * (added in entries still to come) and the leader of a node
 		 * that has no configuration are the exceptions. */
-		if (!from_leader(m->type) && raft_conf_get(&r->conf, m->from) == NULL &&
+		if (!from_leader(m->type) && !member(r, m->from) &&
 		    !RAFT_MUT(r, RAFT_MUT_NO_APPEND_VALIDATION)) {
 			raft_count_invalid(r, m, "a higher term from a non-member");
 			return false;
