@@ -132,6 +132,11 @@ static bool state_ok(struct raft *r, const struct raft_message *m)
 		if (r->role == RAFT_LEADER && m->reject && m->hint_index > last + 1)
 			return raft_count_invalid(r, m, "conflict hint beyond the log");
 		break;
+	case RAFT_MSG_TIMEOUT_NOW:
+		/* only our leader hands its leadership over */
+		if (m->from != r->leader)
+			return raft_count_invalid(r, m, "timeout-now from a node not our leader");
+		break;
 	case RAFT_MSG_HEARTBEAT_RESP:
 		if (r->role == RAFT_LEADER && m->ctx > r->read_round)
 			return raft_count_invalid(r, m, "confirms a read round never started");

@@ -490,6 +490,21 @@ static void test_non_member_cannot_move_term(void **state)
 	h_free(&h);
 }
 
+/* Only the leader may hand leadership over: a TIMEOUT_NOW from another
+ * follower would let any admitted peer force elections. */
+static void test_timeout_now_only_from_leader(void **state)
+{
+	struct harness h;
+	struct raft_message m;
+	(void)state;
+	h_init(&h, 3, 3, 0, NULL);
+	h_elect(&h, 1);
+	m = h_msg(RAFT_MSG_TIMEOUT_NOW, 2, 3, raft_term(h_raft(&h, 3)));
+	step_invalid(&h, 3, &m);
+	assert_int_equal(h_leader(&h), 1);
+	h_free(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -507,6 +522,7 @@ int main(void)
 		cmocka_unit_test(test_huge_term_heartbeat),
 		cmocka_unit_test(test_term_max_stops_campaigns),
 		cmocka_unit_test(test_non_member_cannot_move_term),
+		cmocka_unit_test(test_timeout_now_only_from_leader),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
