@@ -34,6 +34,16 @@ static void on_reset(void *ud)
 	kill(getpid(), SIGUSR1);
 }
 
+/* The node stopped on a fatal error: the main thread exits 1. */
+static volatile sig_atomic_t fatal_seen;
+
+static void on_fatal(void *ud)
+{
+	(void)ud;
+	fatal_seen = 1;
+	kill(getpid(), SIGUSR2);
+}
+
 static int daemon_start(struct daemon *d, char *errmsg)
 {
 	struct node_options no;
@@ -44,6 +54,7 @@ static int daemon_start(struct daemon *d, char *errmsg)
 	no.log = daemon_log;
 	no.log_ud = &d->lo;
 	no.on_reset = on_reset;
+	no.on_fatal = on_fatal;
 	if (node_start(&d->node, &no, errmsg) != GAIA_OK) {
 		daemon_log(&d->lo, 0, "node", errmsg, "");
 		return 1;
@@ -176,6 +187,7 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -190,6 +202,13 @@ int main(int argc, char **argv)
 			continue;
 		if (sig == SIGHUP)
 			continue; /* no reload: the configuration is read at start */
+		if (sig == SIGUSR2) {
+			if (!fatal_seen)
+				continue;
+			daemon_log(&d.lo, 0, "node", "stopped on a fatal error (above); exiting 1", "");
+			daemon_stop(&d, target, sizeof target);
+			return 1;
+		}
 		if (sig == SIGUSR1) {
 			/* the node's reset raises it; a stray one is ignored */
 			if (!reset_asked)

@@ -34,6 +34,12 @@ static int api_health(struct api_call *c)
 {
 	if (!api_method(c, "GET") && !api_method(c, "HEAD"))
 		return api_reply_not_allowed(c, "GET, HEAD");
+	/* a node stopped by a fatal error is never healthy */
+	if (c->api->o.node != NULL && node_failed(c->api->o.node))
+		return api_reply_json(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+				      json_pack("{s:s, s:s, s:s}", "status", "failed", "node_id",
+						c->api->node_id, "error",
+						"the node stopped on a fatal error (see its log)"));
 	if (c->api->node_id[0])
 		return api_reply_json(c, MHD_HTTP_OK,
 				      json_pack("{s:s, s:s}", "status", "ok", "node_id", c->api->node_id));

@@ -314,6 +314,8 @@ int node_start(struct node **out, const struct node_options *o, char *errmsg)
 	n->log_ud = o->log_ud;
 	n->o_on_reset = o->on_reset;
 	n->o_reset_ud = o->reset_ud;
+	n->o_on_fatal = o->on_fatal;
+	n->o_fatal_ud = o->fatal_ud;
 	n->lock_fd = -1;
 	n->recv_fd = -1;
 	n->snap_read_fd = -1;
@@ -429,4 +431,9 @@ void node_free(struct node *n)
 	node_discovery_free(n);
 	pthread_mutex_destroy(&n->q_lock);
 	free(n);
+}
+
+bool node_failed(struct node *n)
+{
+	return __atomic_load_n(&n->failed, __ATOMIC_ACQUIRE) != 0;
 }

@@ -199,6 +199,12 @@ struct node_options {
 	 * refused. */
 	void (*on_reset)(void *ud);
 	void *reset_ud;
+	/* Called on the loop thread when the node stopped on a fatal error
+	 * (the WAL or a directory sync failed): its reason is logged; the
+	 * owner stops the node and exits non-zero, so that a supervisor
+	 * restarts it. NULL: the node just stops. */
+	void (*on_fatal)(void *ud);
+	void *fatal_ud;
 };
 
 struct node;
@@ -207,6 +213,10 @@ struct node;
  * loop thread, listen on the Raft port. errmsg (GAIA_ERRMSG_SIZE) says why
  * not. */
 int node_start(struct node **out, const struct node_options *o, char *errmsg);
+
+/* Thread-safe: the node stopped on a fatal error (it must not be reported
+ * healthy). */
+bool node_failed(struct node *n);
 
 /* Thread-safe. GAIA_ESHUTDOWN if stopping (done is then not called). */
 int node_submit(struct node *n, struct node_req *req);

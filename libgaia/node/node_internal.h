@@ -121,10 +121,17 @@ struct node {
 
 	/* stop */
 	bool fatal;
+	int failed; /* fatal, readable from any thread (__atomic) */
+	void (*o_on_fatal)(void *ud);
+	void *o_fatal_ud;
 	bool stop_requested;
 	int stop_phase;
 	uint64_t stop_deadline_ms;
 };
+
+/* node_ready.c: stop the node on an error that leaves its disk state in
+ * doubt (what failed, why): logged, /health fails, the owner is told. */
+void node_fatal(struct node *n, const char *what, const char *why);
 
 /* Copy a NUL-terminated string into dst (size bytes), cutting it if need be. */
 static inline void str_copy(char *dst, size_t size, const char *src)

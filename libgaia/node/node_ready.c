@@ -10,12 +10,16 @@
 
 #include "node/node_internal.h"
 
-static void fatal(struct node *n, const char *what, const char *why)
+void node_fatal(struct node *n, const char *what, const char *why)
 {
+	bool first = !n->fatal;
 	node_log(n, NODE_LOG_ERROR, "node", NULL, "%s: %s; stopping", what, why);
 	n->stop_requested = true;
 	n->stopping = true;
 	n->fatal = true;
+	__atomic_store_n(&n->failed, 1, __ATOMIC_RELEASE);
+	if (first && n->o_on_fatal != NULL)
+		n->o_on_fatal(n->o_fatal_ud);
 }
 
 static int store_chunk(struct node *n, const struct raft_snap_chunk *c)
@@ -28,7 +32,7 @@ static int store_chunk(struct node *n, const struct raft_snap_chunk *c)
 			close(n->recv_fd);
 			unlink(n->recv_path);
 		}
-		snprintf(n->recv_path, sizeof n->recv_path, "%s/receiving-%llu.part",
+		snprintf(n->recv_path, sizeof n->recv_path, "%s/" SNAP_RECEIVING_PREFIX "%llu.part",
 			 n->snap_dir_path, (unsigned long long)c->meta.index);
 		n->recv_fd = open(n->recv_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 		if (n->recv_fd < 0)
@@ -76,10 +80,14 @@ static int install(struct node *n, const struct raft_snapshot_meta *meta)
 	if (rename(n->recv_path, path) != 0)
 		return -1;
 	dfd = open(n->snap_dir_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
+	if (dfd < 0 || fsync(dfd) != 0) {
+		node_log(n, NODE_LOG_ERROR, "snap", NULL, "cannot sync directory %s: %s",
+			 n->snap_dir_path, strerror(errno));
+		if (dfd >= 0)
+			close(dfd);
+		return -1;
 	}
+	close(dfd);
 	memset(&rd, 0, sizeof rd);
 	rv = snap_reader_open(&rd, path);
 	if (rv == GAIA_OK)
@@ -163,7 +171,7 @@ void node_pump(struct node *n)
 	while (!n->rd_pending && !n->fatal && raft_has_ready(n->raft)) {
 		struct raft_ready *rd = &n->rd;
 		if (raft_ready(n->raft, rd) != GAIA_OK) {
-			fatal(n, "consensus core", raft_errmsg(n->raft));
+			node_fatal(n, "consensus core", raft_errmsg(n->raft));
 			return;
 		}
 		n->rd_pending = true;
@@ -172,16 +180,16 @@ void node_pump(struct node *n)
 			net_send(n->net, &rd->msgs[i]);
 		for (size_t i = 0; i < rd->n_snap_chunks; i++)
 			if (store_chunk(n, &rd->snap_chunks[i]) != 0) {
-				fatal(n, "storing a snapshot chunk", strerror(errno));
+				node_fatal(n, "storing a snapshot chunk", strerror(errno));
 				return;
 			}
 		if (rd->has_install && install(n, &rd->install) != 0) {
-			fatal(n, "installing the snapshot from the leader",
+			node_fatal(n, "installing the snapshot from the leader",
 			      wal_errmsg(n->wal)[0] ? wal_errmsg(n->wal) : "see above");
 			return;
 		}
 		if (persist(n, rd) != 0) {
-			fatal(n, "writing the log", wal_errmsg(n->wal));
+			node_fatal(n, "writing the log", wal_errmsg(n->wal));
 			return;
 		}
 		if (n->rd_seq == 0)
@@ -197,7 +205,7 @@ void node_on_wal(struct node *n)
 	if (n->wal == NULL)
 		return;
 	if (wal_poll_completions(n->wal, &p) != GAIA_OK) {
-		fatal(n, "the write-ahead log failed", wal_errmsg(n->wal));
+		node_fatal(n, "the write-ahead log failed", wal_errmsg(n->wal));
 		return;
 	}
 	if (n->rd_pending && n->rd_seq != 0 && p.done_seq >= n->rd_seq) {

@@ -13,13 +13,14 @@
 
 #define REMOVED_FILE "removed"
 
-static void sync_dir(const char *path)
+static int sync_dir(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rv;
+	if (fd < 0)
+		return -1;
+	rv = fsync(fd);
+	close(fd);
+	return rv;
 }
 
 void node_mark_removed(struct node *n, const char *why)
@@ -34,14 +35,20 @@ void node_mark_removed(struct node *n, const char *why)
 		 "%s; it takes no part any more: to join again, POST /api/cluster/rejoin "
 		 "{\"reset\": true} or wipe its data dir and add it again", why);
 	snprintf(path, sizeof path, "%s/" REMOVED_FILE, n->cfg.data_dir);
+	/* the marker keeps a restart with old data out: not durable, and
+	 * the node must not go on as if it were */
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	if (fd < 0 || write(fd, why, strlen(why)) < 0 || write(fd, "\n", 1) < 0 ||
-	    fsync(fd) != 0)
-		node_log(n, NODE_LOG_ERROR, "node", NULL, "cannot write %s: %s", path,
-			 strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	sync_dir(n->cfg.data_dir);
+	    fsync(fd) != 0) {
+		node_fatal(n, "writing the removed marker", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	close(fd);
+	if (sync_dir(n->cfg.data_dir) != 0)
+		node_fatal(n, "syncing the data directory after the removed marker",
+			   strerror(errno));
 }
 
 void node_check_removed(struct node *n)

@@ -86,11 +86,17 @@ static int identity_store(const char *data_dir, const char *name, uint64_t clust
 		goto out;
 	}
 	close(fd);
+	/* the rename is durable only once the directory is: a failure here
+	 * is a failed sync like the WAL's */
 	fd = open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
+	if (fd < 0 || fsync(fd) != 0) {
+		rv = errmsg_set(errmsg, GAIA_EIO, "cannot sync directory %s: %s", data_dir,
+				strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		goto out;
 	}
+	close(fd);
 out:
 	json_decref(o);
 	return rv;
@@ -418,7 +424,15 @@ int node_storage_open(struct node *n, char *errmsg)
 	if (snap_dir_init(&n->snaps, n->snap_dir_path) != GAIA_OK)
 		return errmsg_set(errmsg, GAIA_EIO, "%s", n->snaps.errmsg);
 	n->snaps_open = true;
-	snap_cleanup_temps(&n->snaps, NULL);
+	{
+		/* temp files and half-received snapshots left by a crash */
+		size_t removed = 0;
+		snap_cleanup_temps(&n->snaps, &removed);
+		if (removed > 0)
+			node_log(n, NODE_LOG_INFO, "snap", NULL,
+				 "removed %zu unfinished snapshot file(s) left by an earlier run",
+				 removed);
+	}
 
 	wal_options_init(&wo);
 	wo.log = wal_log;

@@ -229,6 +229,11 @@ void snap_prune_result_free(struct snap_prune_result *res);
  * (may be NULL) gets how many. Errors in d->errmsg. */
 int snap_cleanup_temps(struct snap_dir *d, size_t *removed);
 
+/* A snapshot being received from the leader is assembled in
+ * receiving-<index>.part; a crash leaves it behind, and
+ * snap_cleanup_temps() removes it with the temp files. */
+#define SNAP_RECEIVING_PREFIX "receiving-"
+
 /* ---- a snapshot as bytes, for sending in chunks ---- */
 
 struct snap_stream {

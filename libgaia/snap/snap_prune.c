@@ -105,7 +105,9 @@ int snap_cleanup_temps(struct snap_dir *d, size_t *removed)
 		return errmsg_set(d->errmsg, GAIA_EIO, "open directory %s: %s", d->path,
 				  strerror(errno));
 	while ((de = readdir(dir)) != NULL) {
-		if (strncmp(de->d_name, SNAP_TMP_PREFIX, sizeof SNAP_TMP_PREFIX - 1) != 0)
+		if (strncmp(de->d_name, SNAP_TMP_PREFIX, sizeof SNAP_TMP_PREFIX - 1) != 0 &&
+		    strncmp(de->d_name, SNAP_RECEIVING_PREFIX,
+			    sizeof SNAP_RECEIVING_PREFIX - 1) != 0)
 			continue;
 		if ((rc = snap_join(path, d->path, de->d_name, d->errmsg)) != GAIA_OK)
 			break;

@@ -9,7 +9,7 @@ BATS_SUITES = tests/bats/kv_api.bats tests/bats/failover.bats \
 	tests/bats/tools_snap.bats tests/bats/dr_drill.bats \
 	tests/bats/gaiactl.bats \
 	tests/bats/discovery.bats tests/bats/discovery_consul.bats tests/bats/bootstrap_expect.bats \
-	tests/bats/guide_bootstrap.bats \
+	tests/bats/guide_bootstrap.bats tests/bats/fatal.bats \
 	tests/bats/examples.bats
 TESTS += $(BATS_SUITES)
 EXTRA_DIST += $(BATS_SUITES) tests/bats/common.bash tests/bats/run-bats \

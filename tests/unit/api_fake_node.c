@@ -30,6 +30,7 @@ struct node {
 	pthread_cond_t cond;
 	pthread_t thread;
 	bool stop, hold, refuse;
+	int failed;
 	int fail_err;
 	char fail_msg[GAIA_ERRMSG_SIZE];
 	struct fake_pending *head, *tail;
@@ -545,4 +546,14 @@ int node_discovered_nodes(struct node *n, struct node_discovered **out, size_t *
 	*out = NULL;
 	*count = 0;
 	return GAIA_OK;
+}
+
+bool node_failed(struct node *n)
+{
+	return __atomic_load_n(&n->failed, __ATOMIC_ACQUIRE) != 0;
+}
+
+void fake_node_set_failed(struct node *n, bool failed)
+{
+	__atomic_store_n(&n->failed, failed ? 1 : 0, __ATOMIC_RELEASE);
 }

@@ -20,6 +20,8 @@ void fake_node_set_leader(struct node *n, bool self, const char *leader_id, cons
 void fake_node_set_peer_state(struct node *n, const char *peer, const char *state);
 /* Hold every request without an answer until released (hold=false). */
 void fake_node_hold(struct node *n, bool hold);
+/* As node_failed() after a fatal error (WAL or directory sync). */
+void fake_node_set_failed(struct node *n, bool failed);
 /* Answer every request with err (0: behave). */
 void fake_node_fail(struct node *n, int err, const char *msg);
 /* node_submit() refuses with GAIA_ESHUTDOWN. */

@@ -62,6 +62,21 @@ static void test_health(void **state)
 	http_free(&r);
 }
 
+/* A node stopped by a fatal error is never reported healthy. */
+static void test_health_failed_node(void **state)
+{
+	struct tnode *t = *state;
+	struct http_resp r;
+
+	fake_node_set_failed(t->node, true);
+	http_t(&r, t, "GET", "/health", NULL);
+	assert_int_equal(r.status, 503);
+	assert_string_equal(jstr(&r, "status"), "failed");
+	assert_string_equal(jstr(&r, "node_id"), "n1");
+	assert_non_null(strstr(jstr(&r, "error"), "fatal"));
+	http_free(&r);
+}
+
 /* Without a node_id in the options, /health asks the node. */
 static void test_health_from_node(void **state)
 {
@@ -467,6 +482,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_health, setup, teardown),
 		cmocka_unit_test(test_health_from_node),
+		cmocka_unit_test_setup_teardown(test_health_failed_node, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_put_get_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_binary_value, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_key_decoding, setup, teardown),

@@ -170,12 +170,15 @@ static void test_temp_cleanup(void **state)
 
 	touch(f, "tmp-snapshot_7_1.snap", "abandoned");
 	touch(f, "tmp-snapshot_8_99.snap", "abandoned");
+	/* a snapshot half received from the leader when the node crashed */
+	touch(f, "receiving-5.part", "half");
 	assert_int_equal(snap_writer_begin(&w, &f->d, &m), GAIA_OK);
 	assert_true(exists(f, w.tmp_name));
 	/* the writer in progress is left alone */
 	assert_int_equal(snap_cleanup_temps(&f->d, &removed), GAIA_OK);
-	assert_int_equal(removed, 2);
+	assert_int_equal(removed, 3);
 	assert_false(exists(f, "tmp-snapshot_7_1.snap"));
+	assert_false(exists(f, "receiving-5.part"));
 	assert_true(exists(f, w.tmp_name));
 	assert_int_equal(snap_list(&f->d, &l), GAIA_OK);
 	assert_int_equal(l.count, 0); /* not listed while written */
