@@ -70,6 +70,12 @@ static void job_done(uv_work_t *w, int status)
 	if (j->meta.index >= node_snapshot_index(n))
 		str_copy(n->latest_snap, sizeof n->latest_snap, j->info.filename);
 	j->meta.size = j->info.size;
+	{
+		char path[CONFIG_STR + 96], err[GAIA_ERRMSG_SIZE];
+		snprintf(path, sizeof path, "%s/%s", n->snap_dir_path, j->info.filename);
+		if (snap_file_id(path, &j->meta.file_id, err) != GAIA_OK)
+			node_log(n, NODE_LOG_WARN, "snap", NULL, "%s", err);
+	}
 	n->m_snapshots++;
 	metrics_hist_observe(&n->m_snap_seconds, (double)ms / 1000.0);
 	if (raft_compact(n->raft, &j->meta, n->cfg.trailing_logs) == GAIA_OK &&
@@ -252,12 +258,44 @@ static void open_file(struct node *n, struct node_req *r)
 	req_finish(r, GAIA_OK, NULL);
 }
 
+/* Nothing applied since the latest snapshot: a requested one would hold
+ * the same state under another file at the same index (a follower being
+ * sent the first would have to start over). Answer with the latest. */
+static bool answer_latest(struct node *n, struct node_req *r)
+{
+	struct snap_list l;
+	uint64_t applied = kv_applied_index(n->kv);
+	bool done = false;
+
+	if (n->snap_job != NULL || applied == 0 || applied != node_snapshot_index(n))
+		return false;
+	memset(&l, 0, sizeof l);
+	if (snap_list(&n->snaps, &l) != GAIA_OK)
+		return false;
+	for (size_t i = 0; i < l.count && !done; i++) {
+		if (strcmp(l.items[i].filename, n->latest_snap) != 0)
+			continue;
+		r->snaps = calloc(1, sizeof *r->snaps);
+		if (r->snaps == NULL)
+			break;
+		fill_item(&r->snaps[0], &l.items[i]);
+		r->n_snaps = 1;
+		done = true;
+	}
+	snap_list_free(&l);
+	if (done)
+		req_finish(r, GAIA_OK, NULL);
+	return done;
+}
+
 void node_dispatch_snapshot(struct node *n, struct node_req *r)
 {
 	int rv;
 	struct wal_info wi;
 	switch (r->op) {
 	case NODE_OP_SNAPSHOT_TAKE:
+		if (answer_latest(n, r))
+			break;
 		rv = snapshot_start(n, r, false);
 		if (rv == GAIA_EBUSY)
 			req_finish(r, rv, "a snapshot is already being taken; retry when it is done");

@@ -245,6 +245,11 @@ static int load_snapshot(struct node *n, struct raft_snapshot_meta *meta,
 	meta->index = rd.info.index;
 	meta->term = rd.info.term;
 	meta->size = list.items[0].size;
+	if (snap_file_id(path, &meta->file_id, errmsg) != GAIA_OK) {
+		snap_reader_close(&rd);
+		snap_list_free(&list);
+		return GAIA_ECORRUPT;
+	}
 	if (node_membership_decode(n, rd.membership, rd.membership_len, &meta->conf) != GAIA_OK) {
 		errmsg_set(errmsg, GAIA_ECORRUPT, "snapshot %s has a bad membership", path);
 		snap_reader_close(&rd);

@@ -189,6 +189,13 @@ void snap_reader_close(struct snap_reader *r);
  * and the offset. Used offline (gaia-snap inspect). */
 int snap_verify(const char *path, struct snap_info *info, char errmsg[GAIA_ERRMSG_SIZE]);
 
+/* Which file this is, for a snapshot transfer (raft_snapshot_meta.file_id):
+ * the whole-file checksum of its trailer with its size; never 0. Two
+ * snapshots at one index taken at different times or by different nodes
+ * get different ids; the same bytes anywhere get the same id. Reads the
+ * trailer only (the checksum is verified by snap_verify). */
+int snap_file_id(const char *path, uint64_t *id, char errmsg[GAIA_ERRMSG_SIZE]);
+
 /* ---- listing, pruning ---- */
 
 struct snap_list {

@@ -303,3 +303,26 @@ int snap_read_info(const char *path, struct snap_info *info, char *errmsg)
 	snap_reader_close(&r);
 	return rc;
 }
+
+int snap_file_id(const char *path, uint64_t *id, char errmsg[GAIA_ERRMSG_SIZE])
+{
+	uint8_t crc[4];
+	struct stat st;
+	int fd, rc = GAIA_OK;
+
+	*id = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errmsg_set(errmsg, GAIA_EIO, "open %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0 || st.st_size < SNAP_TRAILER_SIZE ||
+	    pread(fd, crc, sizeof crc, st.st_size - (off_t)sizeof crc) != (ssize_t)sizeof crc) {
+		rc = errmsg_set(errmsg, GAIA_ECORRUPT, "%s: no snapshot trailer", path);
+		goto out;
+	}
+	*id = ((uint64_t)snap_get_u32(crc) << 32) | ((uint64_t)st.st_size & 0xffffffffu);
+	if (*id == 0)
+		*id = 1;
+out:
+	close(fd);
+	return rc;
+}

@@ -91,6 +91,29 @@ wait_for() {
 	grep -q "pruned" "$GT_DIR/node-1.log"
 }
 
+@test "POST /snapshot with nothing applied since the latest answers with the latest (no second file at that index)" {
+	node_start 1 true
+	wait_http 1
+	wait_leader_of 1 10
+	load_keys 1 same- 1 10
+	http POST "$(base 1)/api/cluster/snapshot"
+	assert_equal "$status_code" 201
+	first=$(echo "$body" | jq -r .filename)
+	idx=$(echo "$body" | jq -r .index)
+	sleep 1.1 # a new file would get another name (its time, to the second)
+	http POST "$(base 1)/api/cluster/snapshot"
+	assert_equal "$status_code" 201
+	assert_equal "$(echo "$body" | jq -r .filename)" "$first"
+	assert_equal "$(echo "$body" | jq -r .index)" "$idx"
+	snap_list 1 | jq -e 'length == 1'
+	# after a write, a new one is taken
+	load_keys 1 more- 1 1
+	http POST "$(base 1)/api/cluster/snapshot"
+	assert_equal "$status_code" 201
+	[ "$(echo "$body" | jq -r .filename)" != "$first" ]
+	snap_list 1 | jq -e 'length == 2'
+}
+
 @test "POST /snapshot while one is being written: 409; snapshot-status says in_progress" {
 	command -v strace >/dev/null || skip "needs strace to slow the snapshot down"
 	node_start 1 true

@@ -192,6 +192,33 @@ static void test_temp_cleanup(void **state)
 	assert_int_equal(removed, 0);
 }
 
+/* Two snapshots at one index taken at different times (other bytes) have
+ * different file ids; a copy of a file has the same id. */
+static void test_file_id(void **state)
+{
+	struct fx *f = *state;
+	struct snap_info a, b;
+	char pa[PATH_MAX], pb[PATH_MAX], pc[PATH_MAX], cmd[3 * PATH_MAX], err[GAIA_ERRMSG_SIZE];
+	uint64_t ia, ib, ic;
+
+	make_snap(f, 40, 2, T0, 3, &a);
+	make_snap(f, 40, 2, T0 + 1, 4, &b);
+	snprintf(pa, sizeof pa, "%s/%s", f->dir, a.filename);
+	snprintf(pb, sizeof pb, "%s/%s", f->dir, b.filename);
+	snprintf(pc, sizeof pc, "%s/copy", f->dir);
+	snprintf(cmd, sizeof cmd, "cp '%s' '%s'", pa, pc);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(snap_file_id(pa, &ia, err), GAIA_OK);
+	assert_int_equal(snap_file_id(pb, &ib, err), GAIA_OK);
+	assert_int_equal(snap_file_id(pc, &ic, err), GAIA_OK);
+	assert_true(ia != 0 && ib != 0);
+	assert_true(ia != ib);
+	assert_true(ia == ic);
+	touch(f, "short", "x");
+	snprintf(pc, sizeof pc, "%s/short", f->dir);
+	assert_int_equal(snap_file_id(pc, &ic, err), GAIA_ECORRUPT);
+}
+
 /* Six snapshots, one a day, index 10..60; the newest is T0 + 5 days. */
 static void six(struct fx *f, struct snap_info s[6])
 {
@@ -389,6 +416,7 @@ int main(void)
 		cmocka_unit_test(test_filenames),
 		cmocka_unit_test_setup_teardown(test_list_newest_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_temp_cleanup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_file_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_by_count, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_by_age, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_age_and_count, setup, teardown),
