@@ -187,6 +187,7 @@ static void on_tick(uv_timer_t *t)
 			 (unsigned long long)(now - n->last_tick_ms - n->tick_ms),
 			 (unsigned long long)n->tick_ms);
 	n->last_tick_ms = now;
+	node_report_invalid(n);
 	if (!n->removed)
 		raft_tick(n->raft);
 	net_set_conf_pos(n->net, raft_term_at(n->raft, raft_conf_index(n->raft)),

@@ -122,12 +122,20 @@ struct node {
 	/* stop */
 	bool fatal;
 	int failed; /* fatal, readable from any thread (__atomic) */
+
+	/* node_invalid.c: reports of what the core refused */
+	uint64_t invalid_logged; /* count as of the last report */
+	uint64_t invalid_logged_ms;
+	bool term_max_logged;
 	void (*o_on_fatal)(void *ud);
 	void *o_fatal_ud;
 	bool stop_requested;
 	int stop_phase;
 	uint64_t stop_deadline_ms;
 };
+
+/* node_invalid.c: on every tick */
+void node_report_invalid(struct node *n);
 
 /* node_ready.c: stop the node on an error that leaves its disk state in
  * doubt (what failed, why): logged, /health fails, the owner is told. */

@@ -262,6 +262,14 @@ static void metrics(struct node *n, struct node_req *r)
 		metrics_label(lab, sizeof lab, "peer", st->peers[i].name);
 		metrics_sample(&b, "raft_peer_lag", lab, (double)st->peers[i].lag);
 	}
+	metrics_family(&b, "raft_invalid_messages_total", "counter",
+		       "Messages from peers that failed validation and were dropped.");
+	for (int t = 1; t < RAFT_MSG_TYPE_COUNT; t++) {
+		lab[0] = 0;
+		metrics_label(lab, sizeof lab, "type", raft_msg_type_name(t));
+		metrics_sample(&b, "raft_invalid_messages_total", lab,
+			       (double)raft_invalid_messages(n->raft, t));
+	}
 	metrics_family(&b, "raft_wal_fsync_seconds", "histogram",
 		       "Latency of the WAL's fdatasync calls.");
 	for (int i = 0; i < WAL_FSYNC_BUCKETS; i++) {

@@ -91,7 +91,8 @@ setup() {
 			'raft_log_index{type="last"}' raft_applied_index raft_commit_index raft_term \
 			raft_is_leader 'raft_state_machine_ops_total{op="put"}' raft_log_size_bytes \
 			raft_unhealthy_peers raft_wal_fsync_seconds_bucket raft_commit_latency_seconds_count \
-			gaia_http_requests_total; do
+			gaia_http_requests_total 'raft_invalid_messages_total{type="Append"} 0' \
+			'raft_invalid_messages_total{type="SnapshotResp"} 0'; do
 			grep -qF "$name" "$BATS_TEST_TMPDIR/m$i" || { echo "node-$i lacks $name"; return 1; }
 		done
 		v=$(awk '$1 == "raft_is_leader" {print $2}' "$BATS_TEST_TMPDIR/m$i")
@@ -111,7 +112,7 @@ setup() {
 	command -v promtool >/dev/null || skip "promtool is not installed"
 	run promtool check rules "$GAIA_TOP/examples/prometheus/raft_alerts.yml"
 	assert_success
-	assert_output --partial "5 rules found"
+	assert_output --partial "6 rules found"
 	run promtool check config "$GAIA_TOP/examples/prometheus/prometheus.yml"
 	assert_success
 }
