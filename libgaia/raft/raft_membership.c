@@ -21,6 +21,18 @@ int raft_change_membership(struct raft *r, int op, raft_id id,
 	if (r->conf_index > r->commit)
 		return errmsg_set(r->errmsg, GAIA_EBUSY,
 				  "another membership change is not committed yet");
+	/* A learner votes once promoted, and a node votes only once it holds
+	 * a configuration (a wiped node must not vote on an earlier
+	 * incarnation's behalf): so it is promoted only when it holds the
+	 * configuration in force, or it could never vote and, with few
+	 * voters, no leader could be elected again. */
+	if (op == RAFT_CONF_PROMOTE) {
+		const struct raft_progress *p = progress_get(r, id);
+		if (p != NULL && !p->voter && p->match < r->conf_index)
+			return errmsg_set(r->errmsg, GAIA_EBUSY,
+					  "node %llu has not received the configuration yet",
+					  (unsigned long long)id);
+	}
 	if (ctx_len > UINT32_MAX / 2)
 		return errmsg_set(r->errmsg, GAIA_ETOOBIG, "context too large");
 	memset(&cc, 0, sizeof cc);

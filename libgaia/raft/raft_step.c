@@ -32,7 +32,8 @@ static bool step_term(struct raft *r, const struct raft_message *m)
 		 * (added in entries still to come) and the leader of a node
 		 * that has no configuration are the exceptions. */
 		if (!from_leader(m->type) && !member(r, m->from) &&
-		    !RAFT_MUT(r, RAFT_MUT_NO_APPEND_VALIDATION)) {
+		    !RAFT_MUT(r, RAFT_MUT_NO_APPEND_VALIDATION) &&
+		    !(r->conf.n == 0 && RAFT_MUT(r, RAFT_MUT_READD_SAME_INCARNATION))) {
 			raft_count_invalid(r, m, "a higher term from a non-member");
 			return false;
 		}

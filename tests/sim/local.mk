@@ -8,7 +8,8 @@ tests_sim_gaia_sim_LDADD = libgaia_internal.la
 
 SIM_CAMPAIGNS = tests/sim/sim-3.test tests/sim/sim-5.test tests/sim/sim-7.test \
 	tests/sim/sim-figure8.test tests/sim/sim-mutations.test \
-	tests/sim/sim-replay.test tests/sim/sim-regressions.test
+	tests/sim/sim-replay.test tests/sim/sim-regressions.test \
+	tests/sim/sim-learners.test tests/sim/sim-adversary.test tests/sim/sim-readd.test
 TESTS += $(SIM_CAMPAIGNS)
 EXTRA_DIST += tests/sim/campaign.sh $(SIM_CAMPAIGNS)
 AM_TESTS_ENVIRONMENT = top_builddir=$(top_builddir); export top_builddir;

@@ -22,6 +22,7 @@ struct sim_disk {
 	uint8_t *snap_data;
 	uint8_t *recv; /* snapshot being received (a temp file: lost on crash) */
 	size_t recv_len;
+	uint64_t snap_takes; /* snapshots taken by this node (varies the bytes) */
 };
 
 struct sim_kv {
@@ -81,7 +82,9 @@ struct sim_event {
 };
 
 struct sim_params {
-	int nodes;
+	int nodes;    /* voters of the bootstrap configuration (1..9) */
+	int learners; /* learners of it, never promoted by the schedule */
+	bool adversary; /* one member's messages are mutated into invalid ones */
 	uint64_t seed;
 	bool trace;
 	uint32_t mutations;
@@ -101,6 +104,9 @@ struct sim {
 	uint32_t loss_pct, dup_pct, max_delay, max_disk;
 	uint32_t crash_rate, part_rate, op_rate, member_rate, snap_rate;
 	uint32_t trailing;
+	uint32_t hold_pct; /* vote requests held for long (across re-adds) */
+	raft_id adversary; /* its messages are mutated (0: none) */
+	uint64_t mutated;  /* messages it sent mutated */
 
 	struct sim_node nodes[SIM_MAX_NODES];
 	int n_nodes;
@@ -109,6 +115,7 @@ struct sim {
 	bool partitioned;
 	bool faults_on;
 	bool tiny_msgs; /* one entry per AppendEntries */
+	bool plain_votes; /* no PreVote, no CheckQuorum (directed schedules) */
 
 	struct sim_msg *heap;
 	size_t heap_n, heap_cap;
@@ -134,6 +141,10 @@ struct sim {
 
 /* sim_world.c */
 uint64_t sim_rand(struct sim *s);
+/* The file id the simulator gives snapshot bytes (a hash; never 0). */
+uint64_t sim_file_id(const uint8_t *p, size_t len);
+/* A learner never promoted by the schedule (--learners). */
+bool sim_fixed_learner(const struct sim *s, raft_id id);
 uint32_t sim_below(struct sim *s, uint32_t n);
 int sim_init(struct sim *s, const struct sim_params *p);
 void sim_free(struct sim *s);
@@ -148,6 +159,9 @@ void sim_pump(struct sim *s, struct sim_node *n);
 void sim_deliver_due(struct sim *s);
 void sim_complete_disk(struct sim *s);
 void sim_take_snapshot(struct sim *s, struct sim_node *n);
+/* Hold the queued messages matching (type, from, to) in the network until
+ * time until; returns how many. */
+size_t sim_hold(struct sim *s, int type, raft_id from, raft_id to, uint64_t until);
 
 /* sim_check.c */
 void sim_fail(struct sim *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

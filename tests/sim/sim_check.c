@@ -85,7 +85,7 @@ void sim_check_node(struct sim *s, struct sim_node *n)
 	if (role != n->seen_role) {
 		sim_event(s, EV_ROLE, n->id, (uint64_t)role, term, raft_last_index(r), 0);
 		n->seen_role = role;
-		if (role == RAFT_LEADER) {
+		if (role == RAFT_LEADER && term < (1u << 24)) {
 			size_t cap = s->terms_cap;
 			grow((uint64_t **)&s->leader_of_term, &cap, term);
 			s->terms_cap = cap;

@@ -2,9 +2,20 @@
  *
  *   gaia-sim --nodes N --seeds START:COUNT   campaign; exit 0 only if none fails
  *   gaia-sim --nodes N --seed S --trace      replay one seed, print its events
+ *   --learners L                             L learners beside the N voters
+ *                                            (N may be 1 or 2), never promoted
+ *   --adversary                              one member's messages are made
+ *                                            invalid now and then; honest
+ *                                            nodes must neither abort nor
+ *                                            break an invariant
  *   --mutation NAME                          break one rule on purpose
- *   --expect-failure                         exit 0 only if some seed fails */
+ *   --expect-failure                         exit 0 only if some seed fails
+ *                                            (each seed runs in a child
+ *                                            process: an abort counts) */
 #include <getopt.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,12 +30,17 @@ static const struct {
 	{"vote-no-log-check", RAFT_MUT_VOTE_NO_LOG_CHECK},
 	{"ack-before-persist", RAFT_MUT_ACK_BEFORE_PERSIST},
 	{"read-no-quorum", RAFT_MUT_READ_NO_QUORUM},
+	{"leader-msgs-before-persist", RAFT_MUT_LEADER_MSGS_BEFORE_PERSIST},
+	{"snapshot-id-by-index", RAFT_MUT_SNAPSHOT_ID_BY_INDEX},
+	{"no-append-validation", RAFT_MUT_NO_APPEND_VALIDATION},
+	{"readd-same-incarnation", RAFT_MUT_READD_SAME_INCARNATION},
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: gaia-sim --nodes N (--seeds START:COUNT | --seed S [--trace])\n"
-		   "                [--scenario figure8] [--mutation NAME] [--expect-failure]\n"
+	fprintf(f, "usage: gaia-sim --nodes N [--learners L] [--adversary]\n"
+		   "                (--seeds START:COUNT | --seed S [--trace])\n"
+		   "                [--scenario figure8|readd-vote] [--mutation NAME] [--expect-failure]\n"
 		   "                [--fault-ticks T] [--liveness-ticks T]\n"
 		   "mutations:");
 	for (size_t i = 0; i < sizeof mutations / sizeof mutations[0]; i++)
@@ -39,10 +55,50 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* One seed in a child process, so that a core that aborts (an assert on
+ * a message it should have refused) counts as a failure found. */
+static int run_child(const struct sim_params *p, const char *scenario, uint64_t *events)
+{
+	int fds[2], status = 0;
+	pid_t pid;
+	uint64_t ev = 0;
+
+	fflush(stdout);
+	if (pipe(fds) != 0)
+		return 1;
+	pid = fork();
+	if (pid < 0)
+		return 1;
+	if (pid == 0) {
+		int rv;
+		close(fds[0]);
+		rv = scenario ? sim_scenario(p, scenario, &ev) : sim_run(p, &ev);
+		if (write(fds[1], &ev, sizeof ev) != (ssize_t)sizeof ev)
+			rv = 1;
+		fflush(stdout);
+		_exit(rv);
+	}
+	close(fds[1]);
+	if (read(fds[0], &ev, sizeof ev) != (ssize_t)sizeof ev)
+		ev = 0;
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		;
+	*events = ev;
+	if (WIFSIGNALED(status)) {
+		printf("FAIL seed=%llu: the simulator died of signal %d (%s)\n",
+		       (unsigned long long)p->seed, WTERMSIG(status), strsignal(WTERMSIG(status)));
+		return 1;
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"nodes", required_argument, NULL, 'n'},
+		{"learners", required_argument, NULL, 'L'},
+		{"adversary", no_argument, NULL, 'A'},
 		{"seeds", required_argument, NULL, 's'},
 		{"seed", required_argument, NULL, 'S'},
 		{"trace", no_argument, NULL, 't'},
@@ -66,6 +122,12 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'n':
 			p.nodes = atoi(optarg);
+			break;
+		case 'L':
+			p.learners = atoi(optarg);
+			break;
+		case 'A':
+			p.adversary = true;
 			break;
 		case 's':
 			if (sscanf(optarg, "%llu:%llu", &start, &count) != 2) {
@@ -113,7 +175,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (p.nodes < 1 || p.nodes > 9 || count == 0) {
+	if (p.nodes < 1 || p.nodes > 9 || p.learners < 0 || p.learners > 6 || count == 0) {
 		usage(stderr);
 		return 2;
 	}
@@ -121,10 +183,11 @@ int main(int argc, char **argv)
 	for (unsigned long long i = 0; i < count; i++) {
 		uint64_t ev = 0;
 		p.seed = start + i;
-		int rv = scenario ? sim_scenario(&p, scenario, &ev) : sim_run(&p, &ev);
+		int rv = expect_failure ? run_child(&p, scenario, &ev)
+			 : scenario ? sim_scenario(&p, scenario, &ev) : sim_run(&p, &ev);
 		if (rv == 2) {
-			fprintf(stderr, "gaia-sim: unknown scenario '%s' (known: figure8)\n",
-				scenario);
+			fprintf(stderr, "gaia-sim: unknown scenario '%s' (known: figure8, "
+					"readd-vote)\n", scenario);
 			return 2;
 		}
 		events += ev;
@@ -135,9 +198,10 @@ int main(int argc, char **argv)
 		}
 	}
 	double dt = now_s() - t0;
-	printf("gaia-sim: nodes=%d seeds=%llu:%llu failed=%llu events=%llu "
+	printf("gaia-sim: nodes=%d learners=%d%s seeds=%llu:%llu failed=%llu events=%llu "
 	       "time=%.2fs events/s=%.0f\n",
-	       p.nodes, start, count, (unsigned long long)failed,
+	       p.nodes, p.learners, p.adversary ? " adversary" : "", start, count,
+	       (unsigned long long)failed,
 	       (unsigned long long)events, dt, dt > 0 ? (double)events / dt : 0.0);
 	if (expect_failure) {
 		if (failed == 0) {

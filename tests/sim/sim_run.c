@@ -87,8 +87,9 @@ static void membership(struct sim *s)
 	if (l == NULL)
 		return;
 	c = raft_conf(l->r);
+	uint32_t most = (uint32_t)(s->p.nodes + s->p.learners) + 2;
 	if (what == 0) {
-		if (s->n_nodes >= SIM_MAX_NODES || c->n >= (uint32_t)s->p.nodes + 2)
+		if (s->n_nodes >= SIM_MAX_NODES || c->n >= most)
 			return;
 		t = &s->nodes[s->n_nodes];
 		t->id = (raft_id)(s->n_nodes + 1);
@@ -100,7 +101,8 @@ static void membership(struct sim *s)
 		}
 	} else if (what == 1) {
 		for (uint32_t i = 0; i < c->n; i++)
-			if (c->servers[i].role == RAFT_LEARNER) {
+			if (c->servers[i].role == RAFT_LEARNER &&
+			    !sim_fixed_learner(s, c->servers[i].id)) {
 				rv = raft_change_membership(l->r, RAFT_CONF_PROMOTE,
 							    c->servers[i].id, NULL, 0, &index);
 				sim_event(s, EV_PROMOTE, l->id, c->servers[i].id,
@@ -108,20 +110,44 @@ static void membership(struct sim *s)
 				break;
 			}
 	} else if (what == 3) {
-		/* a removed node comes back under its id, its data wiped */
+		/* a removed node comes back, its data wiped: as a new
+		 * incarnation with its own id (what the daemon does), or,
+		 * with the readd-same-incarnation mutation, under its old id */
 		struct sim_node *w;
-		if (c->n_removed == 0 || c->n >= (uint32_t)s->p.nodes + 2)
+		if (c->n_removed == 0 || c->n >= most)
 			return;
 		w = sim_node_by_id(s, c->removed[sim_below(s, c->n_removed)]);
-		if (w == NULL || w == l)
+		if (w == NULL || w == l || !w->exists)
 			return;
-		rv = raft_change_membership(l->r, RAFT_CONF_READD, w->id, NULL, 0, &index);
-		sim_event(s, EV_READD, l->id, w->id, (uint64_t)rv, 0, 0);
-		if (rv == GAIA_OK)
-			sim_wipe(s, w);
+		if (s->p.mutations & RAFT_MUT_READD_SAME_INCARNATION) {
+			rv = raft_change_membership(l->r, RAFT_CONF_READD, w->id, NULL, 0, &index);
+			sim_event(s, EV_READD, l->id, w->id, (uint64_t)rv, 0, 0);
+			if (rv == GAIA_OK)
+				sim_wipe(s, w);
+		} else {
+			if (s->n_nodes >= SIM_MAX_NODES)
+				return;
+			t = &s->nodes[s->n_nodes];
+			t->id = (raft_id)(s->n_nodes + 1);
+			rv = raft_change_membership(l->r, RAFT_CONF_ADD_LEARNER, t->id, NULL, 0,
+						    &index);
+			sim_event(s, EV_READD, l->id, w->id, (uint64_t)rv, t->id, 0);
+			if (rv == GAIA_OK) {
+				/* the old incarnation is gone for good */
+				if (w->up)
+					sim_crash(s, w);
+				w->exists = false;
+				w->restart_at = 0;
+				s->n_nodes++;
+				sim_start_node(s, t, false, NULL);
+			}
+		}
 	} else {
 		const struct raft_server *v = &c->servers[sim_below(s, c->n)];
-		if (v->role == RAFT_VOTER && raft_conf_voters(c) <= 3)
+		uint32_t keep = s->p.nodes < 3 ? (uint32_t)s->p.nodes : 3;
+		if (v->role == RAFT_VOTER && raft_conf_voters(c) <= keep)
+			return;
+		if (sim_fixed_learner(s, v->id))
 			return;
 		rv = raft_change_membership(l->r, RAFT_CONF_REMOVE, v->id, NULL, 0, &index);
 		sim_event(s, EV_REMOVE, l->id, v->id, (uint64_t)rv, 0, 0);
@@ -323,6 +349,7 @@ static void draw_knobs(struct sim *s)
 	s->snap_rate = sim_below(s, 120);
 	s->op_rate = 20 + sim_below(s, 200);
 	s->trailing = sim_below(s, 6);
+	s->hold_pct = sim_below(s, 3) == 0 ? 0 : sim_below(s, 30);
 }
 
 int sim_run(const struct sim_params *p, uint64_t *events)
@@ -335,14 +362,20 @@ int sim_run(const struct sim_params *p, uint64_t *events)
 	sim_init(&s, p);
 	draw_knobs(&s);
 	memset(&conf, 0, sizeof conf);
-	s.n_nodes = p->nodes;
-	for (int i = 0; i < p->nodes; i++) {
+	s.n_nodes = p->nodes + p->learners;
+	for (int i = 0; i < s.n_nodes; i++) {
 		s.nodes[i].id = (raft_id)(i + 1);
 		conf.servers[conf.n].id = (raft_id)(i + 1);
-		conf.servers[conf.n].role = RAFT_VOTER;
+		conf.servers[conf.n].role = i < p->nodes ? RAFT_VOTER : RAFT_LEARNER;
 		conf.n++;
 	}
-	for (int i = 0; i < p->nodes; i++)
+	/* the adversary: a member whose messages are made invalid now and
+	 * then; the last voter when the others still make a majority, else
+	 * the first learner */
+	if (p->adversary)
+		s.adversary = p->nodes >= 3 ? (raft_id)p->nodes
+			      : p->learners > 0 ? (raft_id)(p->nodes + 1) : 0;
+	for (int i = 0; i < s.n_nodes; i++)
 		sim_start_node(&s, &s.nodes[i], true, &conf);
 
 	s.faults_on = true;
@@ -363,12 +396,13 @@ int sim_run(const struct sim_params *p, uint64_t *events)
 	if (!s.failed)
 		liveness(&s);
 	if (s.failed) {
-		printf("FAIL seed=%llu nodes=%d: %s\n", (unsigned long long)p->seed,
-		       p->nodes, s.failure);
+		printf("FAIL seed=%llu nodes=%d learners=%d%s: %s\n", (unsigned long long)p->seed,
+		       p->nodes, p->learners, p->adversary ? " adversary" : "", s.failure);
 		printf("  knobs: loss=%u%% dup=%u%% delay<=%u disk<=%u crash=%u part=%u "
-		       "member=%u snap=%u ops=%u trailing=%u\n",
+		       "member=%u snap=%u ops=%u trailing=%u hold=%u%% mutated=%llu\n",
 		       s.loss_pct, s.dup_pct, s.max_delay, s.max_disk, s.crash_rate,
-		       s.part_rate, s.member_rate, s.snap_rate, s.op_rate, s.trailing);
+		       s.part_rate, s.member_rate, s.snap_rate, s.op_rate, s.trailing,
+		       s.hold_pct, (unsigned long long)s.mutated);
 		printf("  last events (replay: gaia-sim --nodes %d --seed %llu --trace):\n",
 		       p->nodes, (unsigned long long)p->seed);
 		sim_dump_ring(&s, stdout);

@@ -14,6 +14,19 @@ uint64_t sim_rand(struct sim *s)
 	return z ^ (z >> 31);
 }
 
+uint64_t sim_file_id(const uint8_t *p, size_t len)
+{
+	uint64_t h = 1469598103934665603ull ^ len;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	return h ? h : 1;
+}
+
+bool sim_fixed_learner(const struct sim *s, raft_id id)
+{
+	return id > (raft_id)s->p.nodes && id <= (raft_id)(s->p.nodes + s->p.learners);
+}
+
 uint32_t sim_below(struct sim *s, uint32_t n)
 {
 	return n ? (uint32_t)(sim_rand(s) % n) : 0;
@@ -78,6 +91,60 @@ static void heap_pop(struct sim *s, struct sim_msg *out)
 	}
 }
 
+/* The adversary's message made invalid by one of the rules the core
+ * checks (raft_validate.c): a core that checks drops it; one that does
+ * not aborts or breaks an invariant. */
+static void mutate(struct sim *s, struct raft_message *m)
+{
+	s->mutated++;
+	if (sim_below(s, 3) == 0) {
+		m->term = sim_below(s, 2) ? UINT64_MAX : RAFT_TERM_MAX + 1 + sim_below(s, 1000);
+		return;
+	}
+	switch (m->type) {
+	case RAFT_MSG_APPEND:
+		if (m->n_entries > 0 && sim_below(s, 2)) {
+			uint32_t k = sim_below(s, m->n_entries);
+			if (sim_below(s, 2))
+				m->entries[k].index += 1 + sim_below(s, 5);
+			else
+				m->entries[k].term = m->term + 1 + sim_below(s, 3);
+		} else if (m->n_entries > 0) {
+			/* entries starting at prev_index instead of after it,
+			 * in the message's term: without the check, a receiver
+			 * truncates at prev_index, maybe below its commit */
+			for (uint32_t i = 0; i < m->n_entries; i++) {
+				m->entries[i].index = m->prev_index + i;
+				m->entries[i].term = m->term;
+			}
+		} else {
+			m->prev_term = m->term + 1 + sim_below(s, 3);
+		}
+		break;
+	case RAFT_MSG_APPEND_RESP:
+		if (m->reject)
+			m->hint_index += 1000000;
+		else
+			m->index += 1000000;
+		break;
+	case RAFT_MSG_SNAPSHOT:
+	case RAFT_MSG_SNAPSHOT_RESP:
+		m->offset = m->snap.size + 1 + sim_below(s, 100);
+		break;
+	case RAFT_MSG_HEARTBEAT_RESP:
+		m->ctx = (UINT64_MAX >> 1) + sim_below(s, 1000);
+		break;
+	case RAFT_MSG_PREVOTE:
+	case RAFT_MSG_VOTE:
+		m->last_term = m->term + 1 + sim_below(s, 3);
+		m->last_index += 1000;
+		break;
+	default:
+		m->term = UINT64_MAX - sim_below(s, 3);
+		break;
+	}
+}
+
 static void net_send(struct sim *s, const struct raft_message *m)
 {
 	struct sim_msg sm;
@@ -109,11 +176,38 @@ static void net_send(struct sim *s, const struct raft_message *m)
 				sm.at = *last;
 			*last = sm.at;
 		}
+		/* a vote request held in the network for long: it may reach
+		 * a node removed, added back and wiped meanwhile */
+		if (s->faults_on && (m->type == RAFT_MSG_VOTE || m->type == RAFT_MSG_PREVOTE) &&
+		    sim_below(s, 100) < s->hold_pct)
+			sm.at = s->now + SIM_TICK * (20 + sim_below(s, 200));
 		sm.seq = s->msg_seq++;
 		if (raft_message_clone(m, &sm.m) != GAIA_OK)
 			abort();
+		if (m->from == s->adversary && s->adversary != 0 &&
+		    sim_below(s, 100) < (s->faults_on ? 30u : 10u))
+			mutate(s, &sm.m);
 		heap_push(s, &sm);
 	}
+}
+
+size_t sim_hold(struct sim *s, int type, raft_id from, raft_id to, uint64_t until)
+{
+	struct sim_msg *keep = malloc((s->heap_n + 1) * sizeof *keep);
+	size_t n = s->heap_n, held = 0;
+	if (keep == NULL)
+		abort();
+	memcpy(keep, s->heap, n * sizeof *keep);
+	s->heap_n = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (keep[i].m.type == type && keep[i].m.from == from && keep[i].m.to == to) {
+			keep[i].at = until;
+			held++;
+		}
+		heap_push(s, &keep[i]);
+	}
+	free(keep);
+	return held;
 }
 
 void sim_deliver_due(struct sim *s)
@@ -157,12 +251,20 @@ static void kv_apply(struct sim *s, struct sim_node *n, const struct raft_entry 
 	n->applied = e->index;
 }
 
-static size_t kv_encode(const struct sim_node *n, uint8_t *out)
+/* The state, then pad bytes (0..SNAP_PAD) that differ from one take to
+ * the next: two files of one index differ in bytes and size, as two
+ * snapshot files taken at different times do. */
+#define SNAP_PAD 40
+static size_t kv_encode(struct sim *s, const struct sim_node *n, uint8_t *out)
 {
+	size_t len = 8 + sizeof n->kv.value + sizeof n->kv.modify;
+	uint32_t pad = sim_below(s, SNAP_PAD + 1);
 	memcpy(out, &n->applied, 8);
 	memcpy(out + 8, n->kv.value, sizeof n->kv.value);
 	memcpy(out + 8 + sizeof n->kv.value, n->kv.modify, sizeof n->kv.modify);
-	return 8 + sizeof n->kv.value + sizeof n->kv.modify;
+	for (uint32_t i = 0; i < pad; i++)
+		out[len + i] = (uint8_t)(n->disk.snap_takes * 31 + i + n->id);
+	return len + pad;
 }
 
 static void kv_decode(struct sim_node *n, const uint8_t *in)
@@ -173,6 +275,7 @@ static void kv_decode(struct sim_node *n, const uint8_t *in)
 }
 
 #define SNAP_BYTES (8 + 2 * 8 * SIM_KEYS)
+#define SNAP_MAX_BYTES (SNAP_BYTES + SNAP_PAD)
 
 /* --- disk --------------------------------------------------------------- */
 
@@ -246,8 +349,14 @@ static struct raft *new_core(struct sim *s, struct sim_node *n)
 	o.storage.ud = n;
 	o.storage.snapshot_read = storage_snapshot_read;
 	o.mutations = s->p.mutations;
+	if (s->plain_votes) {
+		o.pre_vote = false;
+		o.check_quorum = false;
+	}
 	return raft_new(&o);
 }
+
+static void finish_ready(struct sim *s, struct sim_node *n);
 
 void sim_start_node(struct sim *s, struct sim_node *n, bool bootstrap,
 		    const struct raft_conf *conf)
@@ -264,6 +373,13 @@ void sim_start_node(struct sim *s, struct sim_node *n, bool bootstrap,
 	n->seen_role = raft_role(n->r);
 	n->seen_commit = raft_commit_index(n->r);
 	sim_pump(s, n);
+	/* a bootstrap is on disk before the node runs (as the daemon writes
+	 * it): a voter that lost it would come back with no configuration
+	 * and, rightly, never vote */
+	if (bootstrap && n->rd_pending) {
+		finish_ready(s, n);
+		sim_pump(s, n);
+	}
 }
 
 static void drop_ready(struct sim_node *n)
@@ -328,15 +444,19 @@ void sim_take_snapshot(struct sim *s, struct sim_node *n)
 {
 	struct raft_snapshot_meta meta;
 	uint8_t *data;
-	if (!n->up || n->rd_pending || n->applied == 0 ||
-	    n->applied <= n->disk.snap.index)
+	/* now and then again at the same index: another file (other bytes,
+	 * another size) replaces one a follower may be receiving */
+	if (!n->up || n->rd_pending || n->applied == 0 || n->applied < n->disk.snap.index ||
+	    (n->applied == n->disk.snap.index && sim_below(s, 3) != 0))
 		return;
 	if (raft_snapshot_meta_at(n->r, n->applied, &meta) != GAIA_OK)
 		return;
-	data = malloc(SNAP_BYTES);
+	data = malloc(SNAP_MAX_BYTES);
 	if (data == NULL)
 		abort();
-	meta.size = kv_encode(n, data);
+	n->disk.snap_takes++;
+	meta.size = kv_encode(s, n, data);
+	meta.file_id = sim_file_id(data, meta.size);
 	free(n->disk.snap_data);
 	n->disk.snap_data = data;
 	n->disk.snap = meta;
@@ -376,10 +496,20 @@ static void finish_ready(struct sim *s, struct sim_node *n)
 		d->recv_len = end;
 	}
 	if (rd->has_install) {
-		if (d->recv_len != rd->install.size || d->recv_len != SNAP_BYTES) {
+		if (d->recv_len != rd->install.size || d->recv_len < SNAP_BYTES ||
+		    d->recv_len > SNAP_MAX_BYTES) {
 			sim_fail(s, "node %llu: installing %zu bytes, snapshot has %llu",
 				 (unsigned long long)n->id, d->recv_len,
 				 (unsigned long long)rd->install.size);
+			return;
+		}
+		/* the assembled bytes must be one whole file, never a splice
+		 * of two files of the same index */
+		if (sim_file_id(d->recv, d->recv_len) != rd->install.file_id) {
+			sim_fail(s, "node %llu: snapshot %llu assembled from pieces of "
+				 "different files (%zu bytes)",
+				 (unsigned long long)n->id,
+				 (unsigned long long)rd->install.index, d->recv_len);
 			return;
 		}
 		free(d->snap_data);
