@@ -102,8 +102,10 @@ void node_apply_entries(struct node *n, const struct raft_entry *ents, size_t co
 					node_log(n, NODE_LOG_INFO, "node", NULL,
 						 "applied the removal of this node (index %llu)",
 						 (unsigned long long)e->index);
-				} else {
-					/* it must dial again, to be told */
+				} else if (raft_conf_get(raft_conf(n->raft), cc.id) == NULL) {
+					/* it must dial again, to be told; unless the
+					 * log already holds its re-add (a restart
+					 * replays the old removal): then it stays */
 					net_forget_peer(n->net, cc.id);
 					net_disconnect(n->net, cc.id);
 				}

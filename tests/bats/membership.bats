@@ -225,3 +225,43 @@ teardown() {
 	[ "$elapsed_ms" -lt 5000 ]
 	grep -q "re-add not accepted yet" "$GT_DIR/node-$v.log"
 }
+
+@test "two members removed and added back, then every node restarted: they reach each other again" {
+	l=$(leader_index 3)
+	a=$(( l % 3 + 1 ))
+	b=$(( a % 3 + 1 ))
+	for v in "$a" "$b"; do
+		l=$(wait_leader 3)
+		http DELETE "http://$(node_api "$l")/api/cluster/peers/node-$v"
+		assert_equal "$status_code" 200
+		for _ in $(seq 1 50); do
+			status_of "$v" | jq -e '.node_state == "removed"' >/dev/null && break
+			sleep 0.1
+		done
+		http POST "http://$(node_api "$v")/api/cluster/rejoin" -d '{"reset": true}'
+		assert_equal "$status_code" 200
+		wait_voter "$l" "$v" 30
+	done
+	# every node replays the old removals from its log at start: the
+	# members re-added since must stay reachable
+	for i in 1 2 3; do node_kill "$i"; echo "--- restart" >>"$GT_DIR/node-$i.log"; done
+	for i in 1 2 3; do node_start "$i" false; done
+	for i in 1 2 3; do wait_http "$i"; done
+	# no member is dropped from a transport's address book
+	for i in 1 2 3; do
+		if sed -n '/^--- restart/,$p' "$GT_DIR/node-$i.log" | grep "forgetting node"; then
+			echo "node-$i forgot a member at its restart"
+			return 1
+		fi
+	done
+	l=$(wait_leader 3 20)
+	http_ok POST "http://$(node_api "$l")/api/cluster/force-election?target=node-$a"
+	[ "$(kv_put_ok "$a" after-restart yes)" = 200 ]
+	for i in 1 2 3; do
+		for _ in $(seq 1 100); do
+			[ "$(kv_get "$i" after-restart consistency=stale)" = yes ] && break
+			sleep 0.1
+		done
+		assert_equal "$(kv_get "$i" after-restart consistency=stale)" yes
+	done
+}
