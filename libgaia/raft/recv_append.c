@@ -25,9 +25,27 @@ static void reject(struct raft *r, const struct raft_message *m,
 	resp->hint_index = i;
 }
 
+/* Acknowledgements waiting for this batch's write that name entries from
+ * index on: those entries will never be written (they were just cut), so
+ * the acknowledgement would promise what the disk does not hold. */
+static void drop_acks_from(struct raft *r, uint64_t index)
+{
+	struct raft_msgq *q = &r->msgs_after;
+	size_t keep = 0;
+	for (size_t i = 0; i < q->n; i++) {
+		struct raft_message *m = &q->m[i];
+		if (m->type == RAFT_MSG_APPEND_RESP && !m->reject && m->index >= index)
+			raft_message_release(m);
+		else
+			q->m[keep++] = *m;
+	}
+	q->n = keep;
+}
+
 static void truncate_from(struct raft *r, uint64_t index)
 {
 	assert(index > r->commit); /* a committed entry never changes */
+	drop_acks_from(r, index);
 	log_truncate(&r->log, index);
 	if (r->unstable_from > index)
 		r->unstable_from = index;

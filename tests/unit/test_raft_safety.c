@@ -425,6 +425,52 @@ static void test_stale_reject_keeps_match(void **state)
 	h_free(&h);
 }
 
+/* An acknowledgement waiting for a batch's write must not name entries a
+ * newer leader cut from the log in the same batch: it would promise what
+ * the disk never holds. */
+static void test_no_ack_of_truncated_entries(void **state)
+{
+	struct harness h;
+	struct raft_message m;
+	struct raft_entry e[1];
+	uint64_t last, t;
+	(void)state;
+	h_init(&h, 3, 3, 0, NULL);
+	h_elect(&h, 1);
+	propose_n(&h, 1, 3, "a");
+	last = raft_last_index(h_raft(&h, 3));
+	t = raft_term(h_raft(&h, 3));
+
+	/* the leader of t sends last + 1 to node 3: acknowledged after the write */
+	m = h_msg(RAFT_MSG_APPEND, 1, 3, t);
+	m.prev_index = last;
+	m.prev_term = raft_last_term(h_raft(&h, 3));
+	m.commit = raft_commit_index(h_raft(&h, 3));
+	e[0] = (struct raft_entry){last + 1, t, RAFT_ENTRY_NOOP, NULL};
+	m.entries = e;
+	m.n_entries = 1;
+	assert_int_equal(raft_step(h_raft(&h, 3), &m), GAIA_OK);
+	/* before that batch is taken, a leader of t + 1 replaces last + 1 */
+	m = h_msg(RAFT_MSG_APPEND, 2, 3, t + 1);
+	m.prev_index = last;
+	m.prev_term = raft_last_term(h_raft(&h, 3)) == t ? raft_term_at(h_raft(&h, 3), last) : 0;
+	m.commit = raft_commit_index(h_raft(&h, 3));
+	e[0] = (struct raft_entry){last + 1, t + 1, RAFT_ENTRY_NOOP, NULL};
+	m.entries = e;
+	m.n_entries = 1;
+	assert_int_equal(raft_step(h_raft(&h, 3), &m), GAIA_OK);
+	assert_int_equal(raft_invalid_messages(h_raft(&h, 3), 0), 0);
+	assert_int_equal(raft_last_index(h_raft(&h, 3)), last + 1);
+	assert_int_equal(raft_term(h_raft(&h, 3)), t + 1);
+	assert_int_equal(raft_term_at(h_raft(&h, 3), last + 1), t + 1);
+	h_process(&h, 3);
+	for (const struct raft_message *q = h_find_queued(&h, RAFT_MSG_APPEND_RESP, 3, 1); q;
+	     q = NULL)
+		assert_true(q->reject || q->index <= last);
+	assert_int_equal(h_queued(&h, RAFT_MSG_APPEND_RESP, 3, 2), 1);
+	h_free(&h);
+}
+
 /* --- 6. terms never wrap ------------------------------------------------ */
 
 static void test_huge_term_heartbeat(void **state)
@@ -519,6 +565,7 @@ int main(void)
 		cmocka_unit_test(test_snapshot_chunk_beyond_size),
 		cmocka_unit_test(test_wiped_node_does_not_vote),
 		cmocka_unit_test(test_stale_reject_keeps_match),
+		cmocka_unit_test(test_no_ack_of_truncated_entries),
 		cmocka_unit_test(test_huge_term_heartbeat),
 		cmocka_unit_test(test_term_max_stops_campaigns),
 		cmocka_unit_test(test_non_member_cannot_move_term),
