@@ -51,9 +51,11 @@ struct sim_node {
 	struct raft_ready rd;
 	uint64_t rd_done_at;
 	uint64_t restart_at;
+	uint64_t crash_at; /* a crash scheduled (0: none) */
 	uint32_t tick_phase;
 	uint64_t seen_commit;
 	int seen_role;
+	uint64_t led_term; /* term whose durable leadership was recorded */
 	struct sim_read *reads;
 	size_t n_reads, cap_reads;
 };
@@ -105,6 +107,9 @@ struct sim {
 	uint32_t crash_rate, part_rate, op_rate, member_rate, snap_rate;
 	uint32_t trailing;
 	uint32_t hold_pct; /* vote requests held for long (across re-adds) */
+	uint32_t late_pct; /* a Ready taken a step late (more piles into it) */
+	uint32_t new_leader_crash_pct; /* a new leader crashes before its
+					* first batch is on disk */
 	raft_id adversary; /* its messages are mutated (0: none) */
 	uint64_t mutated;  /* messages it sent mutated */
 

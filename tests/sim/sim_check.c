@@ -85,7 +85,14 @@ void sim_check_node(struct sim *s, struct sim_node *n)
 	if (role != n->seen_role) {
 		sim_event(s, EV_ROLE, n->id, (uint64_t)role, term, raft_last_index(r), 0);
 		n->seen_role = role;
-		if (role == RAFT_LEADER && term < (1u << 24)) {
+	}
+	/* a leadership counts once its term and vote are on disk: before
+	 * that it sent nothing, and a crash undoes it (it may win the same
+	 * term again, or another node may) */
+	if (role == RAFT_LEADER && n->led_term != term && n->disk.hs.term == term &&
+	    n->disk.hs.vote == n->id) {
+		n->led_term = term;
+		if (term < (1u << 24)) {
 			size_t cap = s->terms_cap;
 			grow((uint64_t **)&s->leader_of_term, &cap, term);
 			s->terms_cap = cap;
@@ -182,12 +189,17 @@ void sim_on_apply(struct sim *s, struct sim_node *n, const struct raft_entry *e)
 			 (unsigned long long)s->applied_term[e->index]);
 		return;
 	}
-	/* a write is acknowledged when the node it was proposed to applies it */
+	/* a write is acknowledged when the node it was proposed to applies
+	 * it: that very write (its id is in the command), not another one a
+	 * leader that re-won an undurable term put at the same index and term */
+	uint64_t wid = 0;
+	if (e->type == RAFT_ENTRY_NORMAL && e->buf != NULL && e->buf->len == 9)
+		memcpy(&wid, e->buf->data + 1, 8);
 	for (size_t i = 0; i < s->n_writes; i++) {
 		struct sim_write *w = &s->writes[i];
 		if (w->state != W_PENDING || w->node != n->id || w->index != e->index)
 			continue;
-		if (w->term == e->term) {
+		if (w->term == e->term && w->id == wid) {
 			w->state = W_ACKED;
 			w->acked_at = s->now;
 			if (w->index > s->last_acked_index[w->key])

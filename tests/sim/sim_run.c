@@ -243,6 +243,14 @@ static void time_step(struct sim *s)
 		struct sim_node *n = &s->nodes[i];
 		if (!n->exists)
 			continue;
+		if (n->up && n->crash_at != 0 && n->crash_at <= s->now) {
+			n->crash_at = 0;
+			sim_crash(s, n);
+			n->restart_at = s->now + SIM_TICK * (1 + sim_below(s, 10));
+			continue;
+		}
+		if (n->up && !n->rd_pending)
+			sim_pump(s, n); /* a batch left waiting */
 		if (!n->up && n->restart_at != 0 && n->restart_at <= s->now) {
 			n->restart_at = 0;
 			sim_restart(s, n);
@@ -350,6 +358,8 @@ static void draw_knobs(struct sim *s)
 	s->op_rate = 20 + sim_below(s, 200);
 	s->trailing = sim_below(s, 6);
 	s->hold_pct = sim_below(s, 3) == 0 ? 0 : sim_below(s, 30);
+	s->late_pct = sim_below(s, 3) == 0 ? 0 : sim_below(s, 50);
+	s->new_leader_crash_pct = sim_below(s, 2) == 0 ? 0 : sim_below(s, 40);
 }
 
 int sim_run(const struct sim_params *p, uint64_t *events)

@@ -184,8 +184,10 @@ static void net_send(struct sim *s, const struct raft_message *m)
 		sm.seq = s->msg_seq++;
 		if (raft_message_clone(m, &sm.m) != GAIA_OK)
 			abort();
-		if (m->from == s->adversary && s->adversary != 0 &&
-		    sim_below(s, 100) < (s->faults_on ? 30u : 10u))
+		/* the adversary turns honest once faults stop: the liveness
+		 * bound is for a healed cluster */
+		if (m->from == s->adversary && s->adversary != 0 && s->faults_on &&
+		    sim_below(s, 100) < 30)
 			mutate(s, &sm.m);
 		heap_push(s, &sm);
 	}
@@ -368,6 +370,7 @@ void sim_start_node(struct sim *s, struct sim_node *n, bool bootstrap,
 	n->exists = true;
 	n->member = true;
 	n->tick_phase = sim_below(s, SIM_TICK);
+	n->led_term = 0;
 	if (bootstrap && raft_bootstrap(n->r, conf) != GAIA_OK)
 		abort();
 	n->seen_role = raft_role(n->r);
@@ -393,6 +396,7 @@ static void drop_ready(struct sim_node *n)
 void sim_crash(struct sim *s, struct sim_node *n)
 {
 	sim_event(s, EV_CRASH, n->id, 0, 0, 0, 0);
+	n->crash_at = 0;
 	drop_ready(n);
 	raft_free(n->r);
 	n->r = NULL;
@@ -581,6 +585,13 @@ static void finish_ready(struct sim *s, struct sim_node *n)
 
 void sim_pump(struct sim *s, struct sim_node *n)
 {
+	/* now and then the batch waits a step: whatever happens meanwhile
+	 * (an election and a proposal, say) goes out in one batch */
+	if (s->faults_on && s->late_pct && sim_below(s, 100) < s->late_pct) {
+		if (n->up && !s->failed)
+			sim_check_node(s, n);
+		return;
+	}
 	while (n->up && !n->rd_pending && !s->failed && raft_has_ready(n->r)) {
 		if (raft_ready(n->r, &n->rd) != GAIA_OK) {
 			sim_fail(s, "ready: %s", raft_errmsg(n->r));
@@ -590,6 +601,12 @@ void sim_pump(struct sim *s, struct sim_node *n)
 		for (size_t i = 0; i < n->rd.n_msgs; i++)
 			net_send(s, &n->rd.msgs[i]);
 		n->rd_done_at = s->now + sim_below(s, s->max_disk + 1);
+		/* a leader of a new term dies before its first batch (the
+		 * term, its vote, its first entries) reaches the disk, while
+		 * whatever left at once is on its way */
+		if (s->faults_on && n->rd.has_hard_state && raft_role(n->r) == RAFT_LEADER &&
+		    n->rd_done_at > s->now + 1 && sim_below(s, 100) < s->new_leader_crash_pct)
+			n->crash_at = s->now + 1;
 		if (n->rd_done_at == s->now)
 			finish_ready(s, n);
 		sim_check_node(s, n);
