@@ -22,6 +22,7 @@ struct daemon {
 	struct node *node;
 	struct api *api;
 	struct prom *prom;
+	bool fresh_identity; /* after a reset: a new incarnation of the node */
 };
 
 /* The node asks from its loop thread; the main thread does it. */
@@ -55,6 +56,7 @@ static int daemon_start(struct daemon *d, char *errmsg)
 	no.log_ud = &d->lo;
 	no.on_reset = on_reset;
 	no.on_fatal = on_fatal;
+	no.fresh_identity = d->fresh_identity;
 	if (node_start(&d->node, &no, errmsg) != GAIA_OK) {
 		daemon_log(&d->lo, 0, "node", errmsg, "");
 		return 1;
@@ -122,6 +124,7 @@ static int daemon_reset(struct daemon *d, const char *target, const sigset_t *se
 	}
 	daemon_log(&d->lo, 1, "node", "reset: Raft data and snapshots wiped; starting empty", "");
 	d->cfg->bootstrap = false;
+	d->fresh_identity = true; /* removed: it comes back under a new Raft id */
 	if (daemon_start(d, errmsg) != 0)
 		return 1;
 	jc = *d->cfg;

@@ -1,5 +1,6 @@
 /* /api/cluster: status, peers (list, one, add, remove) and self (leave). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api_internal.h"
@@ -206,6 +207,18 @@ static int api_peer_add(struct api_call *c)
 			goto out;
 		}
 		snprintf(c->req.peer_api, sizeof c->req.peer_api, "%s", s);
+	}
+	v = json_object_get(j, "raft_id");
+	if (v && !json_is_null(v)) {
+		/* the joining incarnation's id, 16 hex digits (a node asking
+		 * for itself); without it the leader asks the node */
+		s = json_string_value(v);
+		if (s && strlen(s) == 16 && strspn(s, "0123456789abcdefABCDEF") == 16)
+			c->req.peer_raft_id = strtoull(s, NULL, 16);
+		if (c->req.peer_raft_id == 0) {
+			rv = api_bad(c, "'raft_id' must be the node's Raft id as 16 hex digits");
+			goto out;
+		}
 	}
 	v = json_object_get(j, "voter");
 	if (v && !json_is_null(v)) {

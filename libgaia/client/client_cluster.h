@@ -70,6 +70,8 @@ struct client_join_request {
 	const char *node_id;     /* the new node's id */
 	const char *address;     /* its Raft address, host:port */
 	const char *api_address; /* its REST address; NULL: the node tells its peers */
+	uint64_t raft_id;        /* its incarnation's Raft id when the node asks
+				  * itself; 0: the leader asks the node */
 };
 
 /* POST /api/cluster/peers. *created is true for a new member, false when

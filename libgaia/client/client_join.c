@@ -37,6 +37,11 @@ int client_join(struct client *c, const struct client_join_request *j, bool *cre
 	req = json_pack("{s:s, s:s}", "node_id", j->node_id, "address", j->address);
 	if (req && j->api_address)
 		json_object_set_new(req, "api_address", json_string(j->api_address));
+	if (req && j->raft_id) {
+		char rid[20];
+		snprintf(rid, sizeof rid, "%016" PRIx64, j->raft_id);
+		json_object_set_new(req, "raft_id", json_string(rid));
+	}
 	body = req ? json_dumps(req, JSON_COMPACT) : NULL;
 	json_decref(req);
 	if (!body)

@@ -6,4 +6,5 @@ libgaia_internal_la_SOURCES += \
 	libgaia/node/node_apply.c libgaia/node/node_req.c \
 	libgaia/node/node_status.c libgaia/node/node_ops.c \
 	libgaia/node/node_snapshot.c libgaia/node/node_removed.c libgaia/node/node_backup.c \
-	libgaia/node/node_discovery.c libgaia/node/node_invalid.c
+	libgaia/node/node_discovery.c libgaia/node/node_invalid.c \
+	libgaia/node/node_incarnation.c libgaia/node/node_join.c

@@ -46,43 +46,41 @@ static void on_peer_down(void *ud, raft_id id)
 }
 
 /* Is configuration position (t1, i1) later than (t2, i2), as logs are
- * compared? A node we believe removed whose configuration is later than
- * ours was added back in entries we have not received yet. */
+ * compared? A peer whose configuration is later than ours was added in
+ * entries we have not received yet. */
 static bool conf_newer(uint64_t t1, uint64_t i1, uint64_t t2, uint64_t i2)
 {
 	return t1 > t2 || (t1 == t2 && i1 > i2);
 }
 
+/* Each incarnation of a node has its own id: a removed one, or one whose
+ * name a member of another id holds, is refused (node_incarnation.c); a
+ * name the book does not hold (a node being added) comes in. */
 static int admit(void *ud, const struct net_hello *h, char *reason, size_t len)
 {
 	struct node *n = ud;
 	struct node_member m;
+	const struct raft_conf *c = raft_conf(n->raft);
 	uint64_t ci = raft_conf_index(n->raft);
-	/* removed as far as we know, but its configuration is later than ours */
-	bool readded = raft_conf_is_removed(raft_conf(n->raft), h->id) &&
-		       conf_newer(h->conf_term, h->conf_index, raft_term_at(n->raft, ci), ci);
-	if (h->id != node_id_from_name(h->name)) {
-		snprintf(reason, len, "node id %016llx does not match name '%s'",
-			 (unsigned long long)h->id, h->name);
-		return -1;
-	}
+	bool newer = conf_newer(h->conf_term, h->conf_index, raft_term_at(n->raft, ci), ci);
+	int verdict;
+
 	if (n->removed) {
-		/* a removed node keeps out, even if its id was added back: only a
-		 * wiped data dir (a new start) joins again */
+		/* a removed node keeps out: only a wiped data dir (a new
+		 * incarnation) joins again */
 		snprintf(reason, len,
 			 "node '%s' was removed from the cluster and keeps its old data; wipe "
 			 "it (POST /api/cluster/rejoin {\"reset\": true} on it) to join again",
 			 n->name);
 		return -1;
 	}
-	if (raft_removed_for_good_id(n->raft, h->id) && !readded) {
-		snprintf(reason, len,
-			 NODE_REMOVED_PREFIX "node '%s' was removed from this cluster; to "
-			 "re-add it, wipe its data (POST /api/cluster/rejoin {\"reset\": true} "
-			 "on it), then add it again",
-			 h->name);
-		node_log(n, NODE_LOG_WARN, "net", NULL, "refused removed node '%s' (%s)",
-			 h->name, h->raft_addr);
+	verdict = node_hello_verdict(&n->book, c, raft_removed_for_good_id(n->raft, h->id), h,
+				     reason, len);
+	if (verdict != NODE_HELLO_OK) {
+		node_log(n, NODE_LOG_WARN, "net", NULL,
+			 "refused node '%s' (incarnation %016llx, %s): %s", h->name,
+			 (unsigned long long)h->id, h->raft_addr[0] ? h->raft_addr : "a probe",
+			 verdict == NODE_HELLO_REMOVED ? "it was removed" : "not that member");
 		return -1;
 	}
 	if (h->raft_addr[0] == '\0')
@@ -94,9 +92,9 @@ static int admit(void *ud, const struct net_hello *h, char *reason, size_t len)
 	str_copy(m.api_addr, sizeof m.api_addr, h->api_addr);
 	book_put(&n->book, &m);
 	/* answers go back on our own connection: a member (or, while we wait
-	 * to join, whoever reached us) must be dialable */
-	if (h->raft_addr[0] && (raft_conf(n->raft)->n == 0 || readded ||
-				raft_conf_get(raft_conf(n->raft), h->id) != NULL)) {
+	 * to join, whoever reached us; or a node added in entries we have yet
+	 * to receive) must be dialable */
+	if (c->n == 0 || newer || raft_conf_get(c, h->id) != NULL) {
 		net_set_peer(n->net, h->id, h->raft_addr);
 		n->want_reconnect = true; /* it is back: stop backing off */
 	}
@@ -262,8 +260,8 @@ static void stop_loop(struct node *n)
 		if (!n->fatal && raft_role(n->raft) == RAFT_LEADER &&
 		    raft_transferee(n->raft) != 0 && node_mono_ms() < n->stop_deadline_ms)
 			return; /* the next tick looks again */
-		if (n->snap_job != NULL || n->digest_jobs > 0)
-			return; /* a snapshot being written, a digest, finish first */
+		if (n->snap_job != NULL || n->digest_jobs > 0 || n->join_probes > 0)
+			return; /* a snapshot being written, a digest, a join's probe: finish first */
 		n->stop_phase = 2;
 		node_take_requests(n); /* answer what arrived meanwhile */
 		node_fail_all(n, GAIA_ESHUTDOWN, "the node is stopping");
@@ -325,7 +323,7 @@ int node_start(struct node **out, const struct node_options *o, char *errmsg)
 	n->last_role = -1;
 	pthread_mutex_init(&n->q_lock, NULL);
 	str_copy(n->name, sizeof n->name, n->cfg.node_id);
-	n->id = node_id_from_name(n->name);
+	n->fresh_identity = o->fresh_identity; /* n->id: node.json, see node_storage_open */
 	advertised_api_addr(n);
 	n->tick_ms = n->cfg.heartbeat_timeout_ms / 3;
 	if (n->tick_ms == 0)
@@ -389,8 +387,8 @@ int node_start(struct node **out, const struct node_options *o, char *errmsg)
 	}
 	n->loop_started = true;
 	node_log(n, NODE_LOG_INFO, "node", NULL,
-		 "node '%s' started: raft %s, data %s", n->name, n->cfg.advertise_addr,
-		 n->cfg.data_dir);
+		 "node '%s' (incarnation %016llx) started: raft %s, data %s", n->name,
+		 (unsigned long long)n->id, n->cfg.advertise_addr, n->cfg.data_dir);
 	*out = n;
 	return GAIA_OK;
 

@@ -126,6 +126,8 @@ struct node_req {
 	char peer_addr[NODE_ADDR_MAX];
 	char peer_api[NODE_ADDR_MAX];
 	bool voter;         /* ADD_PEER: ask for a voter (still joins as a learner) */
+	raft_id peer_raft_id; /* ADD_PEER: the joining incarnation's Raft id; 0: the
+			       * leader asks the node at peer_addr (a probe) */
 	bool force;         /* REMOVE_PEER: even if unreachable */
 	bool reset;         /* REJOIN of a removed node: wipe and join again */
 	bool dry_run;
@@ -205,6 +207,10 @@ struct node_options {
 	 * restarts it. NULL: the node just stops. */
 	void (*on_fatal)(void *ud);
 	void *fatal_ud;
+	/* A data dir without node.json starts a new incarnation of the node
+	 * (a fresh Raft id) rather than its name's first one: set after a
+	 * reset, whose node was removed and is added back. */
+	bool fresh_identity;
 };
 
 struct node;
@@ -258,8 +264,13 @@ struct node_discovered {
  * GAIA_ENOMEM. */
 int node_discovered_nodes(struct node *n, struct node_discovered **out, size_t *count);
 
-/* The id a node name maps to in the core (64-bit FNV-1a, never 0). */
+/* The id a node name maps to in the core (64-bit FNV-1a, never 0): the
+ * Raft id of a name's first incarnation. A node added again after its
+ * removal is a new incarnation with a fresh id (node_id_fresh), kept in
+ * its node.json; the address book maps names to the members' ids. */
 raft_id node_id_from_name(const char *name);
+/* A fresh incarnation's id for name (random, never name's first id). */
+int node_id_fresh(const char *name, raft_id *out, char *errmsg);
 
 /* --- backups, offline (gaia-snap inspect, restore) ----------------------- */
 

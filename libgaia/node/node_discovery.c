@@ -106,6 +106,7 @@ static void join_work(uv_work_t *w)
 		j.node_id = n->name;
 		j.address = n->cfg.advertise_addr;
 		j.api_address = n->api_addr;
+		j.raft_id = n->id; /* this incarnation: the leader need not ask */
 		rc = client_join(c, &j, &created, &answer);
 		if (rc == GAIA_OK) {
 			rc = created ? GAIA_OK : GAIA_EEXIST;
@@ -321,7 +322,9 @@ static void merge(struct node_disc *nd, const struct discovery_list *l,
 			e->cluster_id = p[i].cluster_id;
 		}
 		e->reachable = p[i].rc == GAIA_OK;
-		e->member = e->id[0] && is_member(n, node_id_from_name(e->id));
+		e->member = e->id[0] &&
+			    book_member_named(&n->book, raft_conf(n->raft), e->id) != NULL &&
+			    (p[i].rc != GAIA_OK || is_member(n, p[i].id));
 	}
 	pthread_mutex_lock(&nd->lock);
 	memcpy(nd->nodes, next, l->n * sizeof next[0]);
@@ -339,15 +342,15 @@ static void follow_moved_members(struct node_disc *nd)
 	for (size_t i = 0; i < nd->n_nodes; i++) {
 		const struct discovery_probe *p = &nd->probes[i];
 		struct node_member m, *known;
-		if (p->rc != GAIA_OK || p->id == n->id || !p->raft_addr[0] ||
-		    p->id != node_id_from_name(p->name) || !is_member(n, p->id) ||
+		known = book_member_named(&n->book, raft_conf(n->raft), p->name);
+		if (p->rc != GAIA_OK || p->id == n->id || !p->raft_addr[0] || known == NULL ||
+		    known->id != p->id ||
 		    (n->cluster_id != 0 && p->cluster_id != n->cluster_id))
 			continue;
-		known = book_get(&n->book, p->id);
-		if (known != NULL && strcmp(known->raft_addr, p->raft_addr) == 0)
+		if (strcmp(known->raft_addr, p->raft_addr) == 0)
 			continue;
 		node_log(n, NODE_LOG_INFO, "discovery", NULL, "member '%s' is now at %s (was %s)",
-			 p->name, p->raft_addr, known && known->raft_addr[0] ? known->raft_addr : "unknown");
+			 p->name, p->raft_addr, known->raft_addr[0] ? known->raft_addr : "unknown");
 		memset(&m, 0, sizeof m);
 		m.id = p->id;
 		str_copy(m.name, sizeof m.name, p->name);

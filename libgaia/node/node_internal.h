@@ -43,7 +43,8 @@ struct node {
 	void *log_ud;
 
 	char name[NODE_NAME_MAX];
-	raft_id id;
+	raft_id id;          /* this incarnation's (node.json), see node_id_fresh */
+	bool fresh_identity; /* no node.json: draw a new incarnation's id */
 	uint64_t cluster_id;
 	uint64_t copy_term, copy_vote; /* node.json's copy of the hard state */
 	char api_addr[NODE_ADDR_MAX]; /* REST address others can dial */
@@ -99,6 +100,7 @@ struct node {
 	bool removed;        /* removed from the cluster: inert until wiped */
 	bool reset_requested;
 	unsigned digest_jobs;  /* digests running on worker threads */
+	unsigned join_probes;  /* joins asking a node who it is (node_join.c) */
 	void (*o_on_reset)(void *ud);
 	void *o_reset_ud;
 	char reset_target[NODE_ADDR_MAX]; /* REST address to ask for a re-add */
@@ -175,6 +177,26 @@ void book_ctx_merge(struct node_book *b, const uint8_t *ctx, size_t len);
 /* The whole book for a snapshot's membership blob, and back. */
 uint8_t *book_encode_all(const struct node_book *b, size_t *len);
 void node_conf_entry_seen(struct node *n, const struct raft_entry *e);
+/* The member (in configuration c) named name, or NULL. */
+struct node_member *book_member_named(struct node_book *b, const struct raft_conf *c,
+				      const char *name);
+
+/* node_incarnation.c: which incarnation of a name may speak and join */
+enum { NODE_HELLO_OK = 0, NODE_HELLO_REMOVED, NODE_HELLO_MISMATCH };
+/* Decide on a peer's hello: its id removed (id_removed) or its name held
+ * by a member of another id is refused, with reason naming the node. */
+int node_hello_verdict(struct node_book *b, const struct raft_conf *c, bool id_removed,
+		       const struct net_hello *h, char *reason, size_t len);
+/* May incarnation id of name be added to c? GAIA_OK; GAIA_EEXIST (a
+ * member already), GAIA_EBUSY (the name is a member with another id),
+ * GAIA_EREMOVED (a removed incarnation), GAIA_EINVAL (the id is another
+ * member's). */
+int node_join_verdict(struct node_book *b, const struct raft_conf *c, const char *name,
+		      raft_id id, char *errmsg);
+
+/* node_join.c: an ADD_PEER without the node's Raft id asks the node
+ * (GAIA_OK: r is taken and dispatched again once the answer is in) */
+int node_join_probe(struct node *n, struct node_req *r);
 void node_sync_net_peers(struct node *n);
 
 /* node_storage.c */
@@ -209,6 +231,7 @@ struct node_req *reqq_pop(struct node_reqq *q);
 
 /* node_req.c */
 void node_take_requests(struct node *n);
+void node_dispatch_again(struct node *n, struct node_req *r); /* on the loop */
 
 /* node_snapshot.c */
 struct snap_job;

@@ -1,5 +1,6 @@
 /* Log lines from the runtime go to the caller's log function. */
 #include <stdio.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include "node/node_internal.h"
@@ -37,4 +38,21 @@ raft_id node_id_from_name(const char *name)
 	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
 		h = (h ^ *p) * 1099511628211ull;
 	return h ? h : 1;
+}
+
+/* A new incarnation's id: FNV-1a of name + "#" + a random nonce, so that
+ * messages addressed to an earlier incarnation never reach it. */
+int node_id_fresh(const char *name, raft_id *out, char *errmsg)
+{
+	char buf[NODE_NAME_MAX + 24];
+	uint64_t nonce;
+	for (int tries = 0; tries < 8; tries++) {
+		if (getrandom(&nonce, sizeof nonce, 0) != sizeof nonce)
+			return errmsg_set(errmsg, GAIA_EIO, "no randomness for a new node incarnation");
+		snprintf(buf, sizeof buf, "%s#%016llx", name, (unsigned long long)nonce);
+		*out = node_id_from_name(buf);
+		if (*out != node_id_from_name(name))
+			return GAIA_OK;
+	}
+	return errmsg_set(errmsg, GAIA_EIO, "cannot draw a new node incarnation");
 }

@@ -16,8 +16,9 @@ static void force_election(struct node *n, struct node_req *r)
 	raft_id target = 0;
 	int rv;
 	if (r->peer_name[0]) {
-		target = node_id_from_name(r->peer_name);
-		if (!raft_conf_is_voter(raft_conf(n->raft), target)) {
+		struct node_member *m = book_member_named(&n->book, raft_conf(n->raft), r->peer_name);
+		target = m ? m->id : 0;
+		if (target == 0 || !raft_conf_is_voter(raft_conf(n->raft), target)) {
 			req_finish(r, GAIA_ENOTFOUND, "'%s' is not a voter of the cluster",
 				   r->peer_name);
 			return;
@@ -99,15 +100,24 @@ static bool reset_target(struct node *n, const struct node_req *r, char *out, si
 	return false;
 }
 
+/* An empty node waiting to be added: a reset gives it a new incarnation
+ * (its first one's id may be a removed one) and asks for the add. */
+static bool waiting_empty(struct node *n)
+{
+	return n->cluster_id == 0 && raft_last_index(n->raft) == 0 &&
+	       node_snapshot_index(n) == 0;
+}
+
 static void rejoin(struct node *n, struct node_req *r)
 {
-	if (n->removed || raft_removed_for_good_id(n->raft, n->id)) {
+	if (n->removed || raft_removed_for_good_id(n->raft, n->id) ||
+	    (r->reset && waiting_empty(n))) {
 		if (!r->reset) {
 			req_finish(r, GAIA_EREMOVED,
 				   "this node was removed from the cluster: POST /api/cluster/rejoin "
 				   "{\"reset\": true} wipes its Raft data and snapshots and joins it "
-				   "again as a learner (or stop it, delete raft_logs, snapshots and "
-				   "node.json from its data dir, start it and add it with gaia-join)");
+				   "again as a learner, a new incarnation of the node under a new Raft "
+				   "id");
 			return;
 		}
 		if (n->o_on_reset == NULL) {

@@ -156,7 +156,7 @@ static uint32_t live_voters(struct node *n, const struct raft_conf *c, raft_id s
 static void do_membership(struct node *n, struct node_req *r)
 {
 	const struct raft_conf *c;
-	struct node_member m;
+	struct node_member m, *named;
 	raft_id id;
 	int op, rv;
 	uint8_t *ctx = NULL;
@@ -191,20 +191,32 @@ static void do_membership(struct node *n, struct node_req *r)
 		return;
 	}
 	c = raft_conf(n->raft);
-	id = node_id_from_name(r->peer_name);
+	named = book_member_named(&n->book, c, r->peer_name);
 	r->voters_before = raft_conf_voters(c);
 	if (r->op == NODE_OP_ADD_PEER) {
-		/* a removed id comes back as a learner with its removal
-		 * forgotten; the node itself stays out until its data is
-		 * wiped (node_removed.c), so only a fresh node catches up */
-		op = raft_conf_is_removed(c, id) ? RAFT_CONF_READD : RAFT_CONF_ADD_LEARNER;
-		if (raft_conf_get(c, id) != NULL) {
+		/* each join adds an incarnation under its own id: a name added
+		 * again after its removal comes with a fresh one (the node was
+		 * wiped), and a removed id never comes back */
+		op = RAFT_CONF_ADD_LEARNER;
+		if (named != NULL && (r->peer_raft_id == 0 || r->peer_raft_id == named->id)) {
 			req_finish(r, GAIA_EEXIST, "node '%s' is already a member", r->peer_name);
 			return;
 		}
 		r->voters_after = r->voters_before + (r->voter ? 1 : 0);
+		if (r->peer_raft_id == 0 && !r->dry_run) {
+			node_join_probe(n, r); /* who is there? then here again */
+			return;
+		}
+		id = r->peer_raft_id;
+		if (id != 0 && (rv = node_join_verdict(&n->book, c, r->peer_name, id,
+							r->errmsg)) != GAIA_OK) {
+			req_finish(r, rv, NULL);
+			return;
+		}
 	} else {
-		const struct raft_server *s = raft_conf_get(c, id);
+		const struct raft_server *s;
+		id = named ? named->id : 0;
+		s = id ? raft_conf_get(c, id) : NULL;
 		op = RAFT_CONF_REMOVE;
 		if (s == NULL) {
 			req_finish(r, GAIA_ENOTFOUND, "node '%s' is not a member", r->peer_name);
@@ -256,11 +268,9 @@ static void do_membership(struct node *n, struct node_req *r)
 		return;
 	}
 	r->term = raft_term(n->raft);
-	node_log(n, NODE_LOG_INFO, "raft", NULL, "membership change: %s %s",
-		 op == RAFT_CONF_ADD_LEARNER ? "adding learner"
-		 : op == RAFT_CONF_READD     ? "adding back (as a learner, its data wiped) removed node"
-					     : "removing",
-		 r->peer_name);
+	node_log(n, NODE_LOG_INFO, "raft", NULL, "membership change: %s %s (incarnation %016llx)",
+		 op == RAFT_CONF_ADD_LEARNER ? "adding learner" : "removing", r->peer_name,
+		 (unsigned long long)id);
 	r->deadline_ms = deadline(n);
 	reqq_push(&n->conf_wait, r);
 }
@@ -288,6 +298,12 @@ static void dispatch(struct node *n, struct node_req *r)
 	default:
 		node_dispatch_ops(n, r);
 	}
+}
+
+void node_dispatch_again(struct node *n, struct node_req *r)
+{
+	dispatch(n, r);
+	node_pump(n);
 }
 
 void node_take_requests(struct node *n)

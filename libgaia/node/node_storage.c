@@ -57,12 +57,13 @@ static int lock_data_dir(struct node *n, char *errmsg)
 }
 
 /* node.json: the node id and cluster id, written at bootstrap, at the
- * first join or by an offline restore; and a copy of the latest term and
- * vote (see node_vote_copy). */
+ * first join or by an offline restore; the Raft id of this incarnation
+ * (raft_id; absent: the name's first, node_id_from_name); and a copy of
+ * the latest term and vote (see node_vote_copy). */
 static int identity_store(const char *data_dir, const char *name, uint64_t cluster_id,
-			  uint64_t term, uint64_t vote, char *errmsg)
+			  uint64_t term, uint64_t vote, raft_id raft_id, char *errmsg)
 {
-	char path[CONFIG_STR + 16], tmp[CONFIG_STR + 32], idbuf[32], votebuf[32];
+	char path[CONFIG_STR + 16], tmp[CONFIG_STR + 32], idbuf[32], votebuf[32], rid[32];
 	json_t *o;
 	int fd, rv = GAIA_OK;
 	snprintf(path, sizeof path, "%s/node.json", data_dir);
@@ -73,6 +74,11 @@ static int identity_store(const char *data_dir, const char *name, uint64_t clust
 		      "format", 1, "term", (json_int_t)term, "vote", votebuf);
 	if (o == NULL)
 		return errmsg_set(errmsg, GAIA_ENOMEM, "out of memory");
+	snprintf(rid, sizeof rid, "%016llx", (unsigned long long)raft_id);
+	if (raft_id != 0 && json_object_set_new(o, "raft_id", json_string(rid)) != 0) {
+		rv = errmsg_set(errmsg, GAIA_ENOMEM, "out of memory");
+		goto out;
+	}
 	if (json_dump_file(o, tmp, JSON_INDENT(2)) != 0) {
 		rv = errmsg_set(errmsg, GAIA_EIO, "cannot write %s", tmp);
 		goto out;
@@ -105,13 +111,13 @@ out:
 int node_identity_store(const char *data_dir, const char *name, uint64_t cluster_id,
 			char *errmsg)
 {
-	return identity_store(data_dir, name, cluster_id, 0, 0, errmsg);
+	return identity_store(data_dir, name, cluster_id, 0, 0, 0, errmsg);
 }
 
 int node_write_identity(struct node *n, char *errmsg)
 {
 	return identity_store(n->cfg.data_dir, n->name, n->cluster_id, n->copy_term,
-			      n->copy_vote, errmsg);
+			      n->copy_vote, n->id, errmsg);
 }
 
 /* The term and vote live in the WAL's hard state; an operator who deletes
@@ -153,6 +159,14 @@ static int read_identity(struct node *n, char *errmsg)
 		return GAIA_EINVAL;
 	}
 	n->cluster_id = strtoull(cid, NULL, 16);
+	{
+		/* this incarnation's id; none: written before incarnations, the
+		 * name's first */
+		const char *rid = json_string_value(json_object_get(o, "raft_id"));
+		n->id = rid ? strtoull(rid, NULL, 16) : 0;
+		if (n->id == 0)
+			n->id = node_id_from_name(n->name);
+	}
 	{
 		json_t *t = json_object_get(o, "term");
 		const char *v = json_string_value(json_object_get(o, "vote"));
@@ -424,6 +438,15 @@ int node_storage_open(struct node *n, char *errmsg)
 	rv = read_identity(n, errmsg);
 	if (rv != GAIA_OK && rv != GAIA_ENOTFOUND)
 		return rv;
+	if (rv == GAIA_ENOTFOUND) {
+		/* a new (or wiped) data dir: the name's first incarnation, or a
+		 * new one for a node added back after its removal, kept at once */
+		n->id = node_id_from_name(n->name);
+		if (n->fresh_identity &&
+		    ((rv = node_id_fresh(n->name, &n->id, errmsg)) != GAIA_OK ||
+		     (rv = node_write_identity(n, errmsg)) != GAIA_OK))
+			return rv;
+	}
 	snprintf(n->raft_dir, sizeof n->raft_dir, "%s/raft_logs", n->cfg.data_dir);
 	snprintf(n->snap_dir_path, sizeof n->snap_dir_path, "%s/snapshots", n->cfg.data_dir);
 	if (snap_dir_init(&n->snaps, n->snap_dir_path) != GAIA_OK)

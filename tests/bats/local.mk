@@ -2,7 +2,7 @@
 TEST_EXTENSIONS = .bats
 BATS_LOG_COMPILER = $(top_srcdir)/tests/bats/run-bats
 BATS_SUITES = tests/bats/kv_api.bats tests/bats/failover.bats \
-	tests/bats/membership.bats tests/bats/devcluster.bats tests/bats/ops.bats \
+	tests/bats/membership.bats tests/bats/readd_incarnation.bats tests/bats/devcluster.bats tests/bats/ops.bats \
 	tests/bats/lifecycle.bats tests/bats/snapshots.bats tests/bats/snapshot_ops.bats \
 	tests/bats/docs.bats tests/bats/install.bats tests/bats/dist.bats \
 	tests/bats/tools_join.bats tests/bats/tools_peers.bats tests/bats/tools_health.bats \

@@ -52,10 +52,15 @@ teardown() {
 	wait_http "$victim"
 	run bash -c "curl -s http://$(node_api "$victim")/api/cluster/status | jq -r .node_state"
 	assert_output removed
-	# its id added back while its old data is there: the cluster takes the
-	# id (as a learner) but the node refuses to take part until wiped
+	# added back while its old data is there: the leader asks the node who
+	# it is, and the removed node's answer (it keeps out until wiped) keeps
+	# it out of the configuration
 	http POST "http://$(node_api "$l")/api/cluster/peers" -d "{\"node_id\":\"node-$victim\",\"address\":\"$(node_raft "$victim")\",\"api_address\":\"$(node_api "$victim")\"}"
-	[ "$status_code" = 200 ] || [ "$status_code" = 201 ]
+	assert_equal "$status_code" 409
+	run jq -r .message <<<"$body"
+	assert_output --partial '"reset": true'
+	run bash -c "curl -s http://$(node_api "$l")/api/cluster/status | jq -r '[.nodes[].id] | join(\" \")'"
+	refute_output --partial "node-$victim"
 	sleep 1.5
 	run bash -c "curl -s http://$(node_api "$victim")/api/cluster/status | jq -r .node_state"
 	assert_output removed
@@ -134,7 +139,7 @@ teardown() {
 	assert_equal "$(status_of "$l" | jq -r .role)" leader
 	grep -q "was removed" "$GT_DIR/node-$l.log"
 	# the way back: wiped by rejoin reset (here through gaiactl), added again
-	# under the same id
+	# under the same name, as a new incarnation
 	run "$GAIA_TOP/bin/gaiactl" -a "$(node_api "$dead")" rejoin "$(node_api "$l")"
 	assert_failure 1
 	assert_output --partial '"reset": true'

@@ -265,6 +265,8 @@ static void fake_membership(struct node *n, struct node_req *r)
 		snprintf(pi->name, sizeof pi->name, "%s", r->peer_name);
 		snprintf(pi->raft_addr, sizeof pi->raft_addr, "%s", r->peer_addr);
 		snprintf(pi->api_addr, sizeof pi->api_addr, "%s", r->peer_api);
+		/* the incarnation the request names, else the name's first */
+		pi->id = r->peer_raft_id ? r->peer_raft_id : node_id_from_name(r->peer_name);
 		pi->state = "joining";
 		return;
 	}
@@ -556,4 +558,17 @@ bool node_failed(struct node *n)
 void fake_node_set_failed(struct node *n, bool failed)
 {
 	__atomic_store_n(&n->failed, failed ? 1 : 0, __ATOMIC_RELEASE);
+}
+
+raft_id fake_node_peer_id(struct node *n, const char *name)
+{
+	struct node_peer_info *pi;
+	size_t pos;
+	raft_id id;
+
+	pthread_mutex_lock(&n->mu);
+	pi = fake_peer_find(n, name, &pos);
+	id = pi ? pi->id : 0;
+	pthread_mutex_unlock(&n->mu);
+	return id;
 }

@@ -32,6 +32,8 @@ unsigned fake_node_held(struct node *n);
 /* A copy of the inputs of the last request (key and value point into
  * the fake's own copies, valid until the next request). */
 struct node_req fake_node_last(struct node *n);
+/* The Raft id of the peer named name (its incarnation); 0: no such peer. */
+raft_id fake_node_peer_id(struct node *n, const char *name);
 /* Wait until the fake holds count requests (up to ~5 s); false if not. */
 bool fake_node_wait_held(struct node *n, unsigned count);
 

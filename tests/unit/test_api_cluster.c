@@ -165,6 +165,14 @@ static void test_add_peer(void **state)
 	assert_string_equal(jstr(&r, "api_address"), "127.0.0.9:8080");
 	http_free(&r);
 
+	/* a node asking for itself names its incarnation's Raft id */
+	http_t(&r, t, "POST", "/api/cluster/peers",
+	       "{\"node_id\": \"n8\", \"address\": \"h:8\", \"raft_id\": \"00000000000000aB\"}");
+	assert_int_equal(r.status, 201);
+	http_free(&r);
+	assert_int_equal(fake_node_peer_id(t->node, "n8"), 0xab);
+	assert_int_equal(fake_node_peer_id(t->node, "n5"), node_id_from_name("n5"));
+
 	/* already a member: 200, nothing created */
 	http_t(&r, t, "POST", "/api/cluster/peers", "{\"node_id\": \"n1-b\", \"address\": \"h:1\"}");
 	assert_int_equal(r.status, 200);
@@ -205,6 +213,10 @@ static void test_add_peer_invalid(void **state)
 		"{\"node_id\": \"n7\", \"address\": \"h:80x\"}",
 		"{\"node_id\": \"n7\", \"address\": \"h:1\", \"api_address\": \"nope\"}",
 		"{\"node_id\": \"n7\", \"address\": \"h:1\", \"voter\": \"yes\"}",
+		"{\"node_id\": \"n7\", \"address\": \"h:1\", \"raft_id\": 171}",
+		"{\"node_id\": \"n7\", \"address\": \"h:1\", \"raft_id\": \"ab\"}",
+		"{\"node_id\": \"n7\", \"address\": \"h:1\", \"raft_id\": \"-00000000000000a\"}",
+		"{\"node_id\": \"n7\", \"address\": \"h:1\", \"raft_id\": \"0000000000000000\"}",
 		"[\"n7\"]",
 	};
 
