@@ -702,3 +702,13 @@ const char *h_log_str(struct harness *h, raft_id id)
 					(unsigned long long)nd->log[i].term);
 	return buf;
 }
+
+void h_propose_n(struct harness *h, raft_id id, int n, const char *tag)
+{
+	char s[32];
+	for (int i = 0; i < n; i++) {
+		snprintf(s, sizeof s, "%s%d;", tag, i);
+		h_propose(h, id, s);
+	}
+	h_stabilize(h);
+}

@@ -153,6 +153,8 @@ void h_run(struct harness *h, int k);
 void h_elect(struct harness *h, raft_id id);
 /* Propose s on id (asserting success); returns its index. */
 uint64_t h_propose(struct harness *h, raft_id id, const char *s);
+/* n proposals "<tag><i>;" on id, then stabilize. */
+void h_propose_n(struct harness *h, raft_id id, int n, const char *tag);
 /* The live leader with the highest term (0 if none). */
 raft_id h_leader(const struct harness *h);
 

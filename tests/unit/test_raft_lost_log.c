@@ -34,16 +34,6 @@ static void lose_log(struct harness *h, raft_id id, bool with_snapshot)
 	h_restart(h, id);
 }
 
-static void propose_n(struct harness *h, raft_id id, int n, const char *tag)
-{
-	char s[32];
-	for (int i = 0; i < n; i++) {
-		snprintf(s, sizeof s, "%s%d;", tag, i);
-		h_propose(h, id, s);
-	}
-	h_stabilize(h);
-}
-
 static void assert_caught_up(struct harness *h, raft_id leader, raft_id id)
 {
 	struct raft_progress_info pi;
@@ -60,14 +50,14 @@ static void test_log_lost_snapshot_kept(void **state)
 	(void)state;
 	h_init(&h, 3, 3, 0, NULL);
 	h_elect(&h, 1);
-	propose_n(&h, 1, 10, "a");
+	h_propose_n(&h, 1, 10, "a");
 	h_snapshot(&h, 3, 0);
-	propose_n(&h, 1, 5, "b");
+	h_propose_n(&h, 1, 5, "b");
 	assert_int_equal(raft_commit_index(h_raft(&h, 3)), raft_last_index(h_raft(&h, 1)));
 
 	lose_log(&h, 3, true); /* its log now ends at the snapshot, below its match */
 	assert_true(raft_last_index(h_raft(&h, 3)) < raft_last_index(h_raft(&h, 1)));
-	propose_n(&h, 1, 3, "c");
+	h_propose_n(&h, 1, 3, "c");
 	h_run(&h, 5);
 	assert_caught_up(&h, 1, 3);
 	assert_int_equal(h_leader(&h), 1);
@@ -80,14 +70,14 @@ static void test_everything_lost_leader_compacted(void **state)
 	(void)state;
 	h_init(&h, 3, 3, 0, NULL);
 	h_elect(&h, 1);
-	propose_n(&h, 1, 10, "a");
+	h_propose_n(&h, 1, 10, "a");
 	h_snapshot(&h, 1, 2); /* entry 1 is gone from the leader's log */
 	lose_log(&h, 3, false);
 	assert_int_equal(raft_last_index(h_raft(&h, 3)), 0);
 	h_run(&h, 5); /* heartbeats only: no new entry needed */
 	assert_caught_up(&h, 1, 3);
 	assert_true(h_node(&h, 3)->n_installs >= 1);
-	propose_n(&h, 1, 2, "b");
+	h_propose_n(&h, 1, 2, "b");
 	assert_caught_up(&h, 1, 3);
 	h_free(&h);
 }
@@ -98,9 +88,9 @@ static void test_everything_lost_log_complete(void **state)
 	(void)state;
 	h_init(&h, 3, 3, 0, NULL);
 	h_elect(&h, 1);
-	propose_n(&h, 1, 6, "a");
+	h_propose_n(&h, 1, 6, "a");
 	lose_log(&h, 2, false);
-	propose_n(&h, 1, 1, "b");
+	h_propose_n(&h, 1, 1, "b");
 	h_run(&h, 3);
 	assert_caught_up(&h, 1, 2); /* replayed from index 1, no snapshot */
 	assert_int_equal(h_node(&h, 2)->n_installs, 0);

@@ -14,16 +14,6 @@
 
 #include "raft_harness.h"
 
-static void propose_n(struct harness *h, raft_id id, int n, const char *tag)
-{
-	char s[32];
-	for (int i = 0; i < n; i++) {
-		snprintf(s, sizeof s, "%s%d;", tag, i);
-		h_propose(h, id, s);
-	}
-	h_stabilize(h);
-}
-
 /* What a node holds, to check that an invalid message changed nothing. */
 struct snap_state {
 	uint64_t term, vote, commit, last, last_term, applied;
@@ -76,7 +66,7 @@ static void test_leader_messages_wait_for_durable_term(void **state)
 
 	h_init(&h, 2, 1, 1, NULL);
 	h_elect(&h, 1);
-	propose_n(&h, 1, 2, "x");
+	h_propose_n(&h, 1, 2, "x");
 	t0 = raft_term(h_raft(&h, 1));
 
 	/* a new term: elected and E1 proposed before the Ready is taken */
@@ -149,7 +139,7 @@ static void splice_case(size_t second_len)
 	h_init(&h, 3, 3, 0, &o);
 	h_elect(&h, 1);
 	h_isolate(&h, 3);
-	propose_n(&h, 1, 6, "entry");
+	h_propose_n(&h, 1, 6, "entry");
 	h_snapshot(&h, 1, 0);
 	h_heal_all(&h);
 
@@ -202,7 +192,7 @@ static void test_snapshot_resp_offset_beyond_size(void **state)
 	h_init(&h, 3, 3, 0, &o);
 	h_elect(&h, 1);
 	h_isolate(&h, 3);
-	propose_n(&h, 1, 6, "entry");
+	h_propose_n(&h, 1, 6, "entry");
 	h_snapshot(&h, 1, 0);
 	h_heal_all(&h);
 	assert_true(await_snapshot_chunk(&h));
@@ -230,7 +220,7 @@ static void setup3(struct harness *h)
 {
 	h_init(h, 3, 3, 0, NULL);
 	h_elect(h, 1);
-	propose_n(h, 1, 10, "v");
+	h_propose_n(h, 1, 10, "v");
 	assert_true(raft_commit_index(h_raft(h, 2)) >= 10);
 }
 
@@ -250,70 +240,62 @@ static void step_invalid(struct harness *h, raft_id to, struct raft_message *m)
 	assert_non_null(info.reason);
 }
 
+/* An APPEND from node 1 to node 2 in term: prev_index (its term as node 2
+ * has it), then n no-op entries from first on, of entry_term; it must be
+ * dropped as invalid and change nothing. */
+static void invalid_append(struct harness *h, uint64_t term, uint64_t prev_index,
+			   uint64_t first, uint32_t n, uint64_t entry_term)
+{
+	struct raft_message m = h_msg(RAFT_MSG_APPEND, 1, 2, term);
+	struct raft_entry e[4];
+	assert_true(n <= 4);
+	m.prev_index = prev_index;
+	m.prev_term = raft_term_at(h_raft(h, 2), prev_index);
+	for (uint32_t i = 0; i < n; i++)
+		e[i] = (struct raft_entry){first + i, entry_term, RAFT_ENTRY_NOOP, NULL};
+	m.entries = e;
+	m.n_entries = n;
+	step_invalid(h, 2, &m);
+}
+
+/* prev = the commit point, but the entries claim to start below it, with
+ * a newer term: the old core truncated committed entries (an assert, or
+ * with NDEBUG a log overwritten below the commit) */
 static void test_append_entries_not_consecutive(void **state)
 {
 	struct harness h;
-	struct raft_message m;
-	struct raft_entry e[2];
 	uint64_t c, t;
 	(void)state;
 	setup3(&h);
 	c = raft_commit_index(h_raft(&h, 2));
 	t = raft_term(h_raft(&h, 2));
-	/* prev = the commit point, but the entries claim to start below it,
-	 * with a newer term: the old core truncated committed entries (an
-	 * assert, or with NDEBUG a log overwritten below the commit) */
-	m = h_msg(RAFT_MSG_APPEND, 1, 2, t + 1);
-	m.prev_index = c;
-	m.prev_term = raft_term_at(h_raft(&h, 2), c);
-	e[0] = (struct raft_entry){c - 3, t + 1, RAFT_ENTRY_NOOP, NULL};
-	e[1] = (struct raft_entry){c - 2, t + 1, RAFT_ENTRY_NOOP, NULL};
-	m.entries = e;
-	m.n_entries = 2;
-	step_invalid(&h, 2, &m);
+	invalid_append(&h, t + 1, c, c - 3, 2, t + 1);
 	h_free(&h);
 }
 
 static void test_append_entry_term_above_message(void **state)
 {
 	struct harness h;
-	struct raft_message m;
-	struct raft_entry e[1];
 	uint64_t last, t;
 	(void)state;
 	setup3(&h);
 	last = raft_last_index(h_raft(&h, 2));
 	t = raft_term(h_raft(&h, 2));
-	m = h_msg(RAFT_MSG_APPEND, 1, 2, t);
-	m.prev_index = last;
-	m.prev_term = raft_last_term(h_raft(&h, 2));
-	e[0] = (struct raft_entry){last + 1, t + 5, RAFT_ENTRY_NOOP, NULL};
-	m.entries = e;
-	m.n_entries = 1;
-	step_invalid(&h, 2, &m);
+	invalid_append(&h, t, last, last + 1, 1, t + 5);
 	h_free(&h);
 }
 
+/* a newer term's leader claiming other entries where ours are committed
+ * (prev below the commit point) */
 static void test_append_contradicts_commit(void **state)
 {
 	struct harness h;
-	struct raft_message m;
-	struct raft_entry e[2];
 	uint64_t c, t;
 	(void)state;
 	setup3(&h);
 	c = raft_commit_index(h_raft(&h, 2));
 	t = raft_term(h_raft(&h, 2));
-	/* a newer term's leader claiming other entries where ours are
-	 * committed (prev below the commit point) */
-	m = h_msg(RAFT_MSG_APPEND, 1, 2, t + 1);
-	m.prev_index = c - 2;
-	m.prev_term = raft_term_at(h_raft(&h, 2), c - 2);
-	e[0] = (struct raft_entry){c - 1, t + 1, RAFT_ENTRY_NOOP, NULL};
-	e[1] = (struct raft_entry){c, t + 1, RAFT_ENTRY_NOOP, NULL};
-	m.entries = e;
-	m.n_entries = 2;
-	step_invalid(&h, 2, &m);
+	invalid_append(&h, t + 1, c - 2, c - 1, 2, t + 1);
 	h_free(&h);
 }
 
@@ -365,7 +347,7 @@ static void test_wiped_node_does_not_vote(void **state)
 	(void)state;
 	h_init(&h, 5, 5, 0, NULL);
 	h_elect(&h, 1);
-	propose_n(&h, 1, 3, "a");
+	h_propose_n(&h, 1, 3, "a");
 	assert_int_equal(raft_change_membership(h_raft(&h, 1), RAFT_CONF_REMOVE, 5, NULL, 0, &idx),
 			 GAIA_OK);
 	h_stabilize(&h);
@@ -437,7 +419,7 @@ static void test_no_ack_of_truncated_entries(void **state)
 	(void)state;
 	h_init(&h, 3, 3, 0, NULL);
 	h_elect(&h, 1);
-	propose_n(&h, 1, 3, "a");
+	h_propose_n(&h, 1, 3, "a");
 	last = raft_last_index(h_raft(&h, 3));
 	t = raft_term(h_raft(&h, 3));
 
@@ -481,7 +463,7 @@ static void test_huge_term_heartbeat(void **state)
 	(void)state;
 	h_init(&h, 3, 3, 0, NULL);
 	h_elect(&h, 1);
-	propose_n(&h, 1, 3, "a");
+	h_propose_n(&h, 1, 3, "a");
 
 	m = h_msg(RAFT_MSG_HEARTBEAT, 2, 3, UINT64_MAX);
 	step_invalid(&h, 3, &m);
