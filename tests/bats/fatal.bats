@@ -22,34 +22,46 @@ a_follower() {
 	for i in 1 2 3; do [ "$i" != "$l" ] && { echo "$i"; return 0; }; done
 }
 
-@test "the write-ahead log fails (EIO on fdatasync): the node exits 1, says why, the others keep writing" {
+# traced_follower STRACE-ARGS...: restart a follower from this shell (so
+# that its exit status can be collected: sets f and pid) and attach strace
+# with the given fault injection (sets tracer); the word DATA_DIR among the
+# arguments stands for the follower's data dir. Skips without strace.
+traced_follower() {
 	command -v strace >/dev/null || skip "needs strace to inject EIO"
 	strace -f -qq -o /dev/null true 2>/dev/null || skip "ptrace not permitted"
 	f=$(a_follower)
-	# started from this shell so that its exit status can be collected;
-	# LeakSanitizer cannot run under ptrace (sanitizer builds)
 	node_stop "$f"
+	# LeakSanitizer cannot run under ptrace (sanitizer builds)
 	node_start "$f" false ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 	pid=$(node_pid "$f")
 	wait_http "$f"
 	wait_leader_of "$f" 10
-	strace -f -qq -o /dev/null -e trace=fdatasync -e inject=fdatasync:error=EIO \
-		-p "$pid" 2>/dev/null &
+	strace -f -qq -o /dev/null "${@//DATA_DIR/$GT_DIR/node-$f}" -p "$pid" 2>/dev/null &
 	tracer=$!
 	sleep 0.5
+}
+
+# The traced follower exits 1 within 10 s, its log saying why.
+exits_1_saying() {
+	local rc=0
+	wait_gone "$f" 10
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 1 ]
+	grep -q "$1" "$GT_DIR/node-$f.log"
+	grep -q "exiting 1" "$GT_DIR/node-$f.log"
+}
+
+@test "the write-ahead log fails (EIO on fdatasync): the node exits 1, says why, the others keep writing" {
+	traced_follower -e trace=fdatasync -e inject=fdatasync:error=EIO
 	l=$(wait_leader 3)
 	for k in 1 2 3 4 5 6 7 8 9 10; do
 		[ "$(kv_put_ok "$l" "disk-$k" "v$k")" = 200 ]
 		node_alive "$f" || break
 		sleep 0.1
 	done
-	wait_gone "$f" 10
-	rc=0
-	wait "$pid" || rc=$?
-	[ "$rc" -eq 1 ]
-	grep -q "the write-ahead log failed" "$GT_DIR/node-$f.log"
-	grep -q "exiting 1" "$GT_DIR/node-$f.log"
-	! curl -sf -m 1 "http://$(node_api "$f")/health"
+	exits_1_saying "the write-ahead log failed"
+	run curl -sf -m 1 "http://$(node_api "$f")/health"
+	assert_failure
 	# the other two are a majority: writes go on
 	[ "$(kv_put_ok "$l" after-failure yes)" = 200 ]
 	[ "$(kv_get "$l" after-failure)" = yes ]
@@ -67,26 +79,10 @@ a_follower() {
 }
 
 @test "a failed directory sync after node.json (a new term) is fatal too: exit 1, the reason logged" {
-	command -v strace >/dev/null || skip "needs strace to inject EIO"
-	strace -f -qq -o /dev/null true 2>/dev/null || skip "ptrace not permitted"
-	f=$(a_follower)
-	node_stop "$f"
-	node_start "$f" false ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
-	pid=$(node_pid "$f")
-	wait_http "$f"
-	wait_leader_of "$f" 10
 	# only the fsync of the data directory itself fails (-P follows fds)
-	strace -f -qq -o /dev/null -P "$GT_DIR/node-$f" -e trace=fsync \
-		-e inject=fsync:error=EIO -p "$pid" 2>/dev/null &
-	tracer=$!
-	sleep 0.5
+	traced_follower -P DATA_DIR -e trace=fsync -e inject=fsync:error=EIO
 	# a new term: every node stores its term and vote in node.json
 	l=$(wait_leader 3)
 	curl -s -m 10 -X POST "http://$(node_api "$l")/api/cluster/force-election" >/dev/null || true
-	wait_gone "$f" 10
-	rc=0
-	wait "$pid" || rc=$?
-	[ "$rc" -eq 1 ]
-	grep -q "cannot sync directory" "$GT_DIR/node-$f.log"
-	grep -q "exiting 1" "$GT_DIR/node-$f.log"
+	exits_1_saying "cannot sync directory"
 }
