@@ -70,12 +70,7 @@ static void job_done(uv_work_t *w, int status)
 	if (j->meta.index >= node_snapshot_index(n))
 		str_copy(n->latest_snap, sizeof n->latest_snap, j->info.filename);
 	j->meta.size = j->info.size;
-	{
-		char path[CONFIG_STR + 96], err[GAIA_ERRMSG_SIZE];
-		snprintf(path, sizeof path, "%s/%s", n->snap_dir_path, j->info.filename);
-		if (snap_file_id(path, &j->meta.file_id, err) != GAIA_OK)
-			node_log(n, NODE_LOG_WARN, "snap", NULL, "%s", err);
-	}
+	j->meta.file_id = j->info.file_id;
 	n->m_snapshots++;
 	metrics_hist_observe(&n->m_snap_seconds, (double)ms / 1000.0);
 	if (raft_compact(n->raft, &j->meta, n->cfg.trailing_logs) == GAIA_OK &&

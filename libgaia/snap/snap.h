@@ -57,6 +57,7 @@ struct snap_info {
 	int64_t created_at; /* unix seconds, UTC */
 	uint64_t entry_count;
 	uint64_t size; /* bytes of the file */
+	uint64_t file_id; /* snap_file_id's, filled by snap_writer_finish only */
 	bool header_ok; /* false: header unreadable; term/entry_count are 0
 			   and created_at comes from the file name */
 };
@@ -193,7 +194,8 @@ int snap_verify(const char *path, struct snap_info *info, char errmsg[GAIA_ERRMS
  * the whole-file checksum of its trailer with its size; never 0. Two
  * snapshots at one index taken at different times or by different nodes
  * get different ids; the same bytes anywhere get the same id. Reads the
- * trailer only (the checksum is verified by snap_verify). */
+ * trailer only (the checksum is verified by snap_verify). A file just
+ * written has it in its snap_info already. */
 int snap_file_id(const char *path, uint64_t *id, char errmsg[GAIA_ERRMSG_SIZE]);
 
 /* ---- listing, pruning ---- */

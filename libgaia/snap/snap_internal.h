@@ -16,6 +16,13 @@
 #define SNAP_HEADER_FIXED (8 + 4 + 4 + 8 + 8 + 8 + 8 + 4)
 /* entry_count, data_len, end magic, crc */
 #define SNAP_TRAILER_SIZE (8 + 8 + 4 + 4)
+
+/* snap_file_id of a file from its whole-file checksum and size. */
+static inline uint64_t snap_id_of(uint32_t crc, uint64_t size)
+{
+	uint64_t id = ((uint64_t)crc << 32) | (size & 0xffffffffu);
+	return id ? id : 1;
+}
 /* key_len, value_len, create_index, modify_index */
 #define SNAP_RECORD_FIXED (4 + 4 + 8 + 8)
 #define SNAP_IO_BUF (256u * 1024u)

@@ -319,9 +319,7 @@ int snap_file_id(const char *path, uint64_t *id, char errmsg[GAIA_ERRMSG_SIZE])
 		rc = errmsg_set(errmsg, GAIA_ECORRUPT, "%s: no snapshot trailer", path);
 		goto out;
 	}
-	*id = ((uint64_t)snap_get_u32(crc) << 32) | ((uint64_t)st.st_size & 0xffffffffu);
-	if (*id == 0)
-		*id = 1;
+	*id = snap_id_of(snap_get_u32(crc), (uint64_t)st.st_size);
 out:
 	close(fd);
 	return rc;

@@ -187,6 +187,7 @@ int snap_writer_finish(struct snap_writer *w, struct snap_info *info)
 {
 	uint8_t tr[SNAP_TRAILER_SIZE];
 	char tmp[PATH_MAX], final[PATH_MAX];
+	uint32_t file_crc;
 	int rc;
 
 	if (w->added != w->info.entry_count) {
@@ -200,7 +201,8 @@ int snap_writer_finish(struct snap_writer *w, struct snap_info *info)
 	memcpy(tr + 16, SNAP_END_MAGIC, SNAP_END_MAGIC_LEN);
 	if ((rc = emit(w, tr, SNAP_TRAILER_SIZE - 4)) != GAIA_OK || (rc = flush(w)) != GAIA_OK)
 		goto err;
-	snap_put_u32(tr + SNAP_TRAILER_SIZE - 4, w->crc);
+	file_crc = w->crc; /* of every byte before it: the trailer's checksum */
+	snap_put_u32(tr + SNAP_TRAILER_SIZE - 4, file_crc);
 	if ((rc = emit(w, tr + SNAP_TRAILER_SIZE - 4, 4)) != GAIA_OK || (rc = flush(w)) != GAIA_OK)
 		goto err;
 	if ((rc = snap_join(tmp, w->dir->path, w->tmp_name, w->errmsg)) != GAIA_OK ||
@@ -222,6 +224,7 @@ int snap_writer_finish(struct snap_writer *w, struct snap_info *info)
 		goto err;
 	}
 	w->info.size = w->offset;
+	w->info.file_id = snap_id_of(file_crc, w->info.size);
 	if (info != NULL)
 		*info = w->info;
 	/* The file is complete; only its name may not survive a crash yet. */

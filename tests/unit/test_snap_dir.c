@@ -214,6 +214,8 @@ static void test_file_id(void **state)
 	assert_true(ia != 0 && ib != 0);
 	assert_true(ia != ib);
 	assert_true(ia == ic);
+	/* the writer gives the same id without reading the file again */
+	assert_true(a.file_id == ia && b.file_id == ib);
 	touch(f, "short", "x");
 	snprintf(pc, sizeof pc, "%s/short", f->dir);
 	assert_int_equal(snap_file_id(pc, &ic, err), GAIA_ECORRUPT);
